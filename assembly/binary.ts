@@ -1,0 +1,174 @@
+// Binary soft-label cross-entropy, elementwise over flat arrays, loss and gradient in one pass.
+//
+//   bce(p, t)            = -(t max(log p, -100) + (1-t) max(log1p(-p), -100))        (PyTorch clamp)
+//   bceWithLogits(x, t)  = pw t softplus(-x) + (1-t) softplus(x),
+//                          softplus(x) = max(x, 0) + log1p(exp(-|x|))                    (no cancellation)
+//   d/dp bce             = (p - t) / (p (1-p)), a clamped term contributing 0
+//   d/dx bceWithLogits   = (pw t + 1 - t) sigmoid(x) - pw t
+//
+// Each kernel takes raw pointers (0 = absent: no weight, no per-sample output, no gradient), writes
+// w*loss to out and w*grad*gscale to grad, and leaves the compensated sum of w*loss at RES as hi, lo.
+// It returns -1, or the index of the first element whose input is out of domain, with the argument's
+// position (1 = prediction, 2 = target, 3 = weight) at RES + 16.
+import {
+  kINF,
+  kONE,
+  kP_MIN,
+  kv,
+  expS,
+  expV,
+  log1pS,
+  log1pV,
+  logS,
+  logV,
+  sumAdd,
+  sumFold,
+  sumReset,
+  sumStore,
+} from './math';
+
+export const RES: usize = memory.data(24, 16);
+
+const BCE = 0;
+const LOGITS = 1;
+
+// @ts-ignore: decorator
+@inline function bad(i: i32, arg: i32): i32 {
+  store<f64>(RES, <f64>arg, 16);
+  return i;
+}
+
+// Scalar element, every special case: validates, computes, stores, accumulates.
+function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize, i: i32, gscale: f64, posW: f64): i32 {
+  const o = <usize>i << 3;
+  const a = load<f64>(pa + o);
+  const t = load<f64>(pt + o);
+  if (kind == BCE) {
+    if (!(a >= 0 && a <= 1)) return bad(i, 1);
+  } else if (isNaN(a)) return bad(i, 1);
+  if (!(t >= 0 && t <= 1)) return bad(i, 2);
+  let w: f64 = 1;
+  if (pw) {
+    w = load<f64>(pw + o);
+    if (!(w >= 0 && w < Infinity)) return bad(i, 3);
+  }
+  let loss: f64;
+  let g: f64 = 0;
+  if (kind == BCE) {
+    const lp = max(logS(a), -100.0);
+    const l1p = max(log1pS(-a), -100.0);
+    loss = -(t * lp + (1 - t) * l1p);
+    if (pg) {
+      if (lp > -100 && l1p > -100) g = (a - t) / (a * (1 - a));
+      else g = (lp > -100 ? -t / a : 0) + (l1p > -100 ? (1 - t) / (1 - a) : 0);
+    }
+  } else {
+    const e = expS(-Math.abs(a));
+    const l = log1pS(e);
+    const spPos = (a < 0 ? 0 : a) + l;
+    const spNeg = (-a < 0 ? 0 : -a) + l;
+    const ca = posW * t;
+    const cb = 1 - t;
+    // A zero coefficient contributes 0 even against an infinite softplus (x = ±Infinity).
+    loss = (ca == 0 ? 0 : ca * spNeg) + (cb == 0 ? 0 : cb * spPos);
+    if (pg) g = (ca + cb) * ((a >= 0 ? 1 : e) / (1 + e)) - ca;
+  }
+  if (pw) {
+    loss = w * loss;
+    g = w * g;
+    if (kind == LOGITS && w == 0) {
+      loss = 0;
+      g = 0;
+    }
+  }
+  if (pout) store<f64>(pout + o, loss);
+  if (pg) store<f64>(pg + o, g * gscale);
+  sumAdd(loss);
+  return -1;
+}
+
+// `kind` is a constant at each call site: inlining folds the choice away.
+// @ts-ignore: decorator
+@inline function run(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64, posW: f64): i32 {
+  sumReset();
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    let s = f64x2.splat(0);
+    let c = f64x2.splat(0);
+    const gs = f64x2.splat(gscale);
+    const pwv = f64x2.splat(posW);
+    for (; i + 1 < n; i += 2) {
+      const o = <usize>i << 3;
+      const one = kv(kONE);
+      const zero = f64x2.splat(0);
+      const a = v128.load(pa + o);
+      const t = v128.load(pt + o);
+      // Plain lanes: no clamp, no infinity, in domain. Others (and bad input) take the scalar path.
+      let ok = v128.and(f64x2.ge(t, zero), f64x2.le(t, one));
+      if (kind == BCE) ok = v128.and(ok, v128.and(f64x2.ge(a, kv(kP_MIN)), f64x2.lt(a, one)));
+      else ok = v128.and(ok, f64x2.lt(f64x2.abs(a), kv(kINF)));
+      let w = one;
+      if (pw) {
+        w = v128.load(pw + o);
+        ok = v128.and(ok, v128.and(f64x2.ge(w, zero), f64x2.lt(w, kv(kINF))));
+      }
+      if (!v128.all_true<i64>(ok)) {
+        let r = elem(kind, pa, pt, pw, pout, pg, i, gscale, posW);
+        if (r >= 0) return r;
+        r = elem(kind, pa, pt, pw, pout, pg, i + 1, gscale, posW);
+        if (r >= 0) return r;
+        continue;
+      }
+      let loss: v128;
+      let g = zero;
+      if (kind == BCE) {
+        const lp = logV(a);
+        const l1p = log1pV(f64x2.neg(a));
+        loss = f64x2.neg(f64x2.add(f64x2.mul(t, lp), f64x2.mul(f64x2.sub(one, t), l1p)));
+        if (pg) g = f64x2.div(f64x2.sub(a, t), f64x2.mul(a, f64x2.sub(one, a)));
+      } else {
+        const e = expV(f64x2.neg(f64x2.abs(a)));
+        const l = log1pV(e);
+        const spPos = f64x2.add(f64x2.pmax(a, zero), l);
+        const spNeg = f64x2.add(f64x2.pmax(f64x2.neg(a), zero), l);
+        const ca = f64x2.mul(pwv, t);
+        const cb = f64x2.sub(one, t);
+        loss = f64x2.add(f64x2.mul(ca, spNeg), f64x2.mul(cb, spPos));
+        if (pg) {
+          const sig = f64x2.div(v128.bitselect(one, e, f64x2.ge(a, zero)), f64x2.add(one, e));
+          g = f64x2.sub(f64x2.mul(f64x2.add(ca, cb), sig), ca);
+        }
+      }
+      if (pw) {
+        loss = f64x2.mul(w, loss);
+        g = f64x2.mul(w, g);
+        if (kind == LOGITS) {
+          const w0 = f64x2.eq(w, zero);
+          loss = v128.andnot(loss, w0);
+          g = v128.andnot(g, w0);
+        }
+      }
+      if (pout) v128.store(pout + o, loss);
+      if (pg) v128.store(pg + o, f64x2.mul(g, gs));
+      const y = f64x2.sub(loss, c);
+      const tt = f64x2.add(s, y);
+      c = f64x2.sub(f64x2.sub(tt, s), y);
+      s = tt;
+    }
+    sumFold(f64x2.extract_lane(s, 0), f64x2.extract_lane(s, 1), f64x2.extract_lane(c, 0), f64x2.extract_lane(c, 1));
+  }
+  for (; i < n; i++) {
+    const r = elem(kind, pa, pt, pw, pout, pg, i, gscale, posW);
+    if (r >= 0) return r;
+  }
+  sumStore(RES);
+  return -1;
+}
+
+export function bce(pp: usize, pt: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64): i32 {
+  return run(BCE, pp, pt, pw, pout, pg, n, gscale, 1);
+}
+
+export function bceWithLogits(px: usize, pt: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64, posW: f64): i32 {
+  return run(LOGITS, px, pt, pw, pout, pg, n, gscale, posW);
+}

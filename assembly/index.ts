@@ -1,0 +1,8 @@
+// The module's exports: raw-pointer kernels. JavaScript owns the memory above heapBase().
+export { log, log1p } from './elementwise';
+export { bce, bceWithLogits, RES } from './binary';
+
+/** First byte free for the arena. */
+export function heapBase(): usize {
+  return __heap_base;
+}

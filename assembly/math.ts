@@ -1,0 +1,295 @@
+// The project's libm: scalar and f64x2 twins of log, log1p and exp.
+//
+// The vector bodies are the scalar bodies with the same operations in the same order (WebAssembly has
+// no fused multiply-add), so both builds return the same bits. A vector body handles only "plain"
+// inputs; a kernel sends every pair holding a special input (zero, subnormal, negative, infinite, NaN,
+// out of the loss's domain) to the scalar twin, which lists and handles the special cases.
+//
+// Vector constants live in a data table and are read with load64_splat: a v128.const inside a loop
+// is rebuilt every iteration by V8 (see NOTES), a load from L1 is one instruction.
+
+// fdlibm e_log.c: ln2 split so that k*LN2_HI is exact for |k| < 2^11.
+const LN2_HI: u64 = 0x3fe62e42fee00000; // 6.93147180369123816490e-01
+const LN2_LO: u64 = 0x3dea39ef35793c76; // 1.90821492927058770002e-10
+// fdlibm e_log.c: minimax for R(z) ~ Lg1*s^2 + ... + Lg7*s^14, |error| < 2^-58.45 on [0, 0.1716]
+const LG1: u64 = 0x3fe5555555555593; // 6.666666666666735130e-01
+const LG2: u64 = 0x3fd999999997fa04; // 3.999999999940941908e-01
+const LG3: u64 = 0x3fd2492494229359; // 2.857142874366239149e-01
+const LG4: u64 = 0x3fcc71c51d8e78af; // 2.222219843214978396e-01
+const LG5: u64 = 0x3fc7466496cb03de; // 1.818357216161805012e-01
+const LG6: u64 = 0x3fc39a09d078c69f; // 1.531383769920937332e-01
+const LG7: u64 = 0x3fc2f112df3e5244; // 1.479819860511658591e-01
+// fdlibm e_exp.c: 1/ln2 and the minimax for R(r^2), |error| < 2^-59 on [0, 0.1204]
+const INVLN2: u64 = 0x3ff71547652b82fe; // 1.44269504088896338700e+00
+const P1: u64 = 0x3fc555555555553e; // 1.66666666666666019037e-01
+const P2: u64 = 0xbf66c16c16bebd93; // -2.77777777770155933842e-03
+const P3: u64 = 0x3f11566aaf25de2c; // 6.61375632143793436117e-05
+const P4: u64 = 0xbebbbd41c5d26bf1; // -1.65339022054652515390e-06
+const P5: u64 = 0x3e66376972bea4d0; // 4.13813679705723846039e-08
+// Clamp of exp's argument: below -746 the result rounds to 0, above 710 it overflows.
+const EXP_LO: u64 = 0xc087500000000000; // -746
+const EXP_HI: u64 = 0x4086300000000000; // 710
+// 2^52 + 2^51: adding it to a float of magnitude < 2^51 leaves the integer in the low mantissa bits.
+const SHIFT: u64 = 0x4338000000000000; // 6755399441055744
+// 2^52 + 2^51 + 1023: subtracted from SHIFT + (biased exponent) to give the exponent as a float.
+const KBIAS: u64 = 0x43380000000003ff; // 6755399441056767
+const ONE: u64 = 0x3ff0000000000000; // 1
+const TWO: u64 = 0x4000000000000000; // 2
+const HALF: u64 = 0x3fe0000000000000; // 0.5
+const TWO54: u64 = 0x4350000000000000; // 2^54, scales subnormals into the normal range
+const MIN_NORMAL: u64 = 0x0010000000000000; // 2^-1022
+const TINY: u64 = 0x3ca0000000000000; // 2^-53: below it log1p(x) rounds to x
+// log1p keeps k = 0 (no reduction) for 1+x in [sqrt(2)/2, sqrt(2)): x in (-0.29289, 0.41421)
+const L1P_HI: u64 = 0x3fda827a00000000; // 0.41421353816986084
+const L1P_LO: u64 = 0xbfd2bec500000000; // -0.29289221763610840
+const FIFTY4: u64 = 0x404b000000000000; // 54
+const INF: u64 = 0x7ff0000000000000; // +Infinity
+// Integer patterns: moves the exponent so that the mantissa lands in [sqrt(2)/2, sqrt(2)).
+const SQRT2_SHIFT: u64 = 0x00095f6200000000; // (0x3ff00000 - 0x3fe6a09e) << 32
+const SQRT2_HALF: u64 = 0x3fe6a09e00000000; // high word of sqrt(2)/2
+const MANT: u64 = 0x000fffffffffffff;
+// Below 2^-144 < e^-100 BCE's clamp of log(p) at -100 may act: such p take the scalar path.
+const P_MIN: u64 = 0x36f0000000000000; // 2^-144 = 4.48e-44
+
+// The vector table: one f64 (or i64) per entry, splatted on load.
+const K: usize = memory.data<u64>([
+  LN2_HI, LN2_LO, LG1, LG2, LG3, LG4, LG5, LG6, LG7, INVLN2, P1, P2, P3, P4, P5, EXP_LO, EXP_HI,
+  SHIFT, KBIAS, ONE, TWO, HALF, MIN_NORMAL, TINY, L1P_HI, L1P_LO, FIFTY4, INF, SQRT2_SHIFT, SQRT2_HALF,
+  MANT, 1023, P_MIN,
+]);
+// Table indices.
+export const kLN2_HI = 0, kLN2_LO = 1, kLG1 = 2, kLG2 = 3, kLG3 = 4, kLG4 = 5, kLG5 = 6, kLG6 = 7,
+  kLG7 = 8, kINVLN2 = 9, kP1 = 10, kP2 = 11, kP3 = 12, kP4 = 13, kP5 = 14, kEXP_LO = 15, kEXP_HI = 16,
+  kSHIFT = 17, kKBIAS = 18, kONE = 19, kTWO = 20, kHALF = 21, kMIN_NORMAL = 22, kTINY = 23,
+  kL1P_HI = 24, kL1P_LO = 25, kFIFTY4 = 26, kINF = 27, kSQRT2_SHIFT = 28, kSQRT2_HALF = 29, kMANT = 30,
+  kBIAS = 31, kP_MIN = 32;
+
+// @ts-ignore: decorator
+@inline export function kv(i: i32): v128 {
+  return v128.load64_splat(K + (<usize>i << 3));
+}
+
+// @ts-ignore: decorator
+@inline function f(bits: u64): f64 {
+  return reinterpret<f64>(bits);
+}
+
+// ---------------------------------------------------------------------------------------------
+// log core, fdlibm e_log.c: with x = 2^k (1+f), 1+f in [sqrt(2)/2, sqrt(2)), s = f/(2+f),
+// log(1+f) = f - f^2/2 + s (f^2/2 + R(s^2)); c is log1p's correction for the rounding of 1+x.
+
+// @ts-ignore: decorator
+@inline function logCore(fr: f64, dk: f64, c: f64): f64 {
+  const hfsq = f(HALF) * fr * fr;
+  const s = fr / (f(TWO) + fr);
+  const z = s * s;
+  const w = z * z;
+  const t1 = w * (f(LG2) + w * (f(LG4) + w * f(LG6)));
+  const t2 = z * (f(LG1) + w * (f(LG3) + w * (f(LG5) + w * f(LG7))));
+  const r = t2 + t1;
+  return s * (hfsq + r) + (dk * f(LN2_LO) + c) - hfsq + fr + dk * f(LN2_HI);
+}
+
+// @ts-ignore: decorator
+@inline function logCoreV(fr: v128, dk: v128, c: v128): v128 {
+  const hfsq = f64x2.mul(f64x2.mul(kv(kHALF), fr), fr);
+  const s = f64x2.div(fr, f64x2.add(kv(kTWO), fr));
+  const z = f64x2.mul(s, s);
+  const w = f64x2.mul(z, z);
+  const t1 = f64x2.mul(w, f64x2.add(kv(kLG2), f64x2.mul(w, f64x2.add(kv(kLG4), f64x2.mul(w, kv(kLG6))))));
+  const t2 = f64x2.mul(
+    z,
+    f64x2.add(kv(kLG1), f64x2.mul(w, f64x2.add(kv(kLG3), f64x2.mul(w, f64x2.add(kv(kLG5), f64x2.mul(w, kv(kLG7))))))),
+  );
+  const r = f64x2.add(t2, t1);
+  let y = f64x2.mul(s, f64x2.add(hfsq, r));
+  y = f64x2.add(y, f64x2.add(f64x2.mul(dk, kv(kLN2_LO)), c));
+  y = f64x2.sub(y, hfsq);
+  y = f64x2.add(y, fr);
+  return f64x2.add(y, f64x2.mul(dk, kv(kLN2_HI)));
+}
+
+// Exponent field (0..2047, as an integer lane) to k = field - 1023 as a float, exactly.
+// @ts-ignore: decorator
+@inline function expoToF64V(field: v128): v128 {
+  return f64x2.sub(i64x2.add(field, kv(kSHIFT)), kv(kKBIAS));
+}
+
+/**
+ * Natural logarithm, fdlibm e_log.c (< 1 ulp).
+ * Special cases: log(±0) = -Infinity; log(x < 0) = NaN; log(+Infinity) = +Infinity; log(NaN) = NaN;
+ * subnormals are scaled by 2^54 first.
+ */
+export function logS(x: f64): f64 {
+  let ix = reinterpret<u64>(x);
+  let dk: f64 = 0;
+  if (ix < MIN_NORMAL || ix >> 63 != 0) {
+    if (ix << 1 == 0) return -Infinity;
+    if (ix >> 63 != 0) return (x - x) / 0.0;
+    dk = -54;
+    x *= f(TWO54);
+    ix = reinterpret<u64>(x);
+  } else if (ix >= INF) {
+    return x;
+  }
+  ix += SQRT2_SHIFT;
+  dk += <f64>(<i32>(ix >> 52) - 1023);
+  ix = (ix & MANT) + SQRT2_HALF;
+  return logCore(reinterpret<f64>(ix) - 1.0, dk, 0);
+}
+
+/** log for lanes in [2^-1022, +Infinity); the caller routes other lanes to logS. */
+// @ts-ignore: decorator
+@inline export function logV(x: v128): v128 {
+  const ix = i64x2.add(x, kv(kSQRT2_SHIFT));
+  const dk = expoToF64V(i64x2.shr_u(ix, 52));
+  const fr = f64x2.sub(i64x2.add(v128.and(ix, kv(kMANT)), kv(kSQRT2_HALF)), kv(kONE));
+  return logCoreV(fr, dk, f64x2.splat(0));
+}
+
+/** Lanes that logV handles: 2^-1022 <= x < +Infinity (false for NaN). */
+// @ts-ignore: decorator
+@inline export function logPlainV(x: v128): v128 {
+  return v128.and(f64x2.ge(x, kv(kMIN_NORMAL)), f64x2.lt(x, kv(kINF)));
+}
+
+/**
+ * log(1+x), fdlibm s_log1p.c as in musl (< 1 ulp): for 1+x outside [sqrt(2)/2, sqrt(2)) reduce
+ * u = 1+x and add the correction c = (1+x-u)/u for the rounding of u.
+ * Special cases: log1p(-1) = -Infinity; log1p(x < -1) = NaN; |x| < 2^-53 (including ±0) gives x;
+ * log1p(+Infinity) = +Infinity; log1p(NaN) = NaN.
+ */
+export function log1pS(x: f64): f64 {
+  const ix = reinterpret<u64>(x);
+  if (!(x > -1.0)) return x == -1.0 ? -Infinity : (x - x) / 0.0;
+  if (ix >= INF && ix >> 63 == 0) return x;
+  if (Math.abs(x) < f(TINY)) return x;
+  if (x < f(L1P_HI) && x > f(L1P_LO)) return logCore(x, 0, 0);
+  const u = 1.0 + x;
+  let iu = reinterpret<u64>(u) + SQRT2_SHIFT;
+  const dk = <f64>(<i32>(iu >> 52) - 1023);
+  let c: f64 = 0;
+  if (dk < f(FIFTY4)) c = (dk >= 2.0 ? 1.0 - (u - x) : x - (u - 1.0)) / u;
+  iu = (iu & MANT) + SQRT2_HALF;
+  return logCore(reinterpret<f64>(iu) - 1.0, dk, c);
+}
+
+/** log1p for lanes with -1 < x < +Infinity; the caller routes other lanes to log1pS. */
+// @ts-ignore: decorator
+@inline export function log1pV(x: v128): v128 {
+  const one = kv(kONE);
+  const u = f64x2.add(one, x);
+  const iu = i64x2.add(u, kv(kSQRT2_SHIFT));
+  let dk = expoToF64V(i64x2.shr_u(iu, 52));
+  let c = f64x2.div(
+    v128.bitselect(
+      f64x2.sub(one, f64x2.sub(u, x)),
+      f64x2.sub(x, f64x2.sub(u, one)),
+      f64x2.ge(dk, kv(kTWO)),
+    ),
+    u,
+  );
+  c = v128.and(c, f64x2.lt(dk, kv(kFIFTY4)));
+  let fr = f64x2.sub(i64x2.add(v128.and(iu, kv(kMANT)), kv(kSQRT2_HALF)), one);
+  // No reduction for x in (-0.29289, 0.41421).
+  const near = v128.and(f64x2.lt(x, kv(kL1P_HI)), f64x2.gt(x, kv(kL1P_LO)));
+  fr = v128.bitselect(x, fr, near);
+  dk = v128.andnot(dk, near);
+  c = v128.andnot(c, near);
+  const y = logCoreV(fr, dk, c);
+  return v128.bitselect(x, y, f64x2.lt(f64x2.abs(x), kv(kTINY)));
+}
+
+/** Lanes that log1pV handles: -1 < x < +Infinity (false for NaN). */
+// @ts-ignore: decorator
+@inline export function log1pPlainV(x: v128): v128 {
+  return v128.and(f64x2.gt(x, f64x2.neg(kv(kONE))), f64x2.lt(x, kv(kINF)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// exp, fdlibm e_exp.c (< 1 ulp): x = k ln2 + r, |r| <= ln2/2, exp(r) = 1 + r + r c/(2 - c) with
+// c = r - r^2 R(r^2); the result is scaled by 2^k in two steps so that subnormal results round once.
+
+// @ts-ignore: decorator
+@inline function expCore(x: f64): f64 {
+  x = min(max(x, f(EXP_LO)), f(EXP_HI));
+  const dk = nearest<f64>(x * f(INVLN2));
+  const hi = x - dk * f(LN2_HI);
+  const lo = dk * f(LN2_LO);
+  const r = hi - lo;
+  const rr = r * r;
+  const c = r - rr * (f(P1) + rr * (f(P2) + rr * (f(P3) + rr * (f(P4) + rr * f(P5)))));
+  const y = f(ONE) + ((r * c) / (f(TWO) - c) - lo + hi);
+  const dk1 = floor(dk * f(HALF));
+  const dk2 = dk - dk1;
+  const s1 = reinterpret<f64>((reinterpret<u64>(dk1 + f(SHIFT)) + 1023) << 52);
+  const s2 = reinterpret<f64>((reinterpret<u64>(dk2 + f(SHIFT)) + 1023) << 52);
+  return y * s1 * s2;
+}
+
+/**
+ * e^x. Special cases: exp(NaN) = NaN; exp(+Infinity) = +Infinity; exp(-Infinity) = 0;
+ * x > 709.78 overflows to +Infinity; x < -745.14 underflows to 0.
+ */
+export function expS(x: f64): f64 {
+  if (isNaN(x)) return x;
+  return expCore(x);
+}
+
+/** e^x for non-NaN lanes. */
+// @ts-ignore: decorator
+@inline export function expV(x0: v128): v128 {
+  const x = f64x2.pmin(f64x2.pmax(x0, kv(kEXP_LO)), kv(kEXP_HI));
+  const dk = f64x2.nearest(f64x2.mul(x, kv(kINVLN2)));
+  const hi = f64x2.sub(x, f64x2.mul(dk, kv(kLN2_HI)));
+  const lo = f64x2.mul(dk, kv(kLN2_LO));
+  const r = f64x2.sub(hi, lo);
+  const rr = f64x2.mul(r, r);
+  let p = f64x2.add(kv(kP4), f64x2.mul(rr, kv(kP5)));
+  p = f64x2.add(kv(kP3), f64x2.mul(rr, p));
+  p = f64x2.add(kv(kP2), f64x2.mul(rr, p));
+  p = f64x2.add(kv(kP1), f64x2.mul(rr, p));
+  const c = f64x2.sub(r, f64x2.mul(rr, p));
+  const q = f64x2.div(f64x2.mul(r, c), f64x2.sub(kv(kTWO), c));
+  const y = f64x2.add(kv(kONE), f64x2.add(f64x2.sub(q, lo), hi));
+  const dk1 = f64x2.floor(f64x2.mul(dk, kv(kHALF)));
+  const dk2 = f64x2.sub(dk, dk1);
+  const bias = kv(kBIAS);
+  const s1 = i64x2.shl(i64x2.add(f64x2.add(dk1, kv(kSHIFT)), bias), 52);
+  const s2 = i64x2.shl(i64x2.add(f64x2.add(dk2, kv(kSHIFT)), bias), 52);
+  return f64x2.mul(f64x2.mul(y, s1), s2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compensated accumulation (Kahan) shared by every kernel's scalar path; the vector loops keep
+// their own per-lane pair and fold it in with sumFold.
+
+let accS: f64 = 0;
+let accC: f64 = 0;
+
+export function sumReset(): void {
+  accS = 0;
+  accC = 0;
+}
+
+// @ts-ignore: decorator
+@inline export function sumAdd(v: f64): void {
+  const y = v - accC;
+  const t = accS + y;
+  accC = t - accS - y;
+  accS = t;
+}
+
+/** Adds a vector Kahan pair (sums s, compensations c) into the scalar accumulator. */
+export function sumFold(s0: f64, s1: f64, c0: f64, c1: f64): void {
+  sumAdd(s0);
+  sumAdd(s1);
+  sumAdd(-c0);
+  sumAdd(-c1);
+}
+
+/** Writes the accumulated sum as hi, lo (hi + lo is the sum) at ptr. */
+export function sumStore(ptr: usize): void {
+  store<f64>(ptr, accS);
+  store<f64>(ptr, -accC, 8);
+}

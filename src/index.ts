@@ -1,0 +1,12 @@
+export { expandSoftLabels, type HardLabels } from './expand.js';
+export { createKernel, type KernelOptions, simdSupported } from './kernel.js';
+export { reference } from './reference/index.js';
+export type {
+  Backend,
+  BceWithLogitsOptions,
+  BinaryLoss,
+  Elementwise,
+  LossOptions,
+  Reduction,
+  Softxent,
+} from './types.js';
