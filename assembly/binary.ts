@@ -1,6 +1,6 @@
 // Binary soft-label cross-entropy, elementwise over flat arrays, loss and gradient in one pass.
 //
-//   bce(p, t)            = -(t max(log p, -100) + (1-t) max(log1p(-p), -100))        (PyTorch clamp)
+//   bce(p, t)            = t (-max(log p, -100)) + (1-t) (-max(log1p(-p), -100))     (PyTorch clamp)
 //   bceWithLogits(x, t)  = pw t softplus(-x) + (1-t) softplus(x),
 //                          softplus(x) = max(x, 0) + log1p(exp(-|x|))                    (no cancellation)
 //   d/dp bce             = (p - t) / (p (1-p)), a clamped term contributing 0
@@ -57,7 +57,7 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
   if (kind == BCE) {
     const lp = max(logS(a), -100.0);
     const l1p = max(log1pS(-a), -100.0);
-    loss = -(t * lp + (1 - t) * l1p);
+    loss = t * -lp + (1 - t) * -l1p;
     if (pg) {
       if (lp > -100 && l1p > -100) g = (a - t) / (a * (1 - a));
       else g = (lp > -100 ? -t / a : 0) + (l1p > -100 ? (1 - t) / (1 - a) : 0);
@@ -124,7 +124,7 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
       if (kind == BCE) {
         const lp = logV(a);
         const l1p = log1pV(f64x2.neg(a));
-        loss = f64x2.neg(f64x2.add(f64x2.mul(t, lp), f64x2.mul(f64x2.sub(one, t), l1p)));
+        loss = f64x2.add(f64x2.mul(t, f64x2.neg(lp)), f64x2.mul(f64x2.sub(one, t), f64x2.neg(l1p)));
         if (pg) g = f64x2.div(f64x2.sub(a, t), f64x2.mul(a, f64x2.sub(one, a)));
       } else {
         const e = expV(f64x2.neg(f64x2.abs(a)));

@@ -1,0 +1,51 @@
+// Shared by every test file: the three backends and error measurement in ulps against fixtures.
+import { readFileSync } from 'node:fs';
+import { createKernel, reference, type Softxent } from '../src/index.js';
+
+/** The same suite runs on each: the SIMD build, the scalar build, the pure-JS reference. */
+export const BACKENDS: readonly [string, () => Promise<Softxent>][] = [
+  ['wasm-simd', () => createKernel()],
+  ['wasm', () => createKernel({ simd: false })],
+  ['js', async () => reference],
+];
+
+/** Like BACKENDS, with a small arena so that short arrays cross chunk boundaries. */
+export const CHUNKED: readonly [string, () => Promise<Softxent>][] = [
+  ['wasm-simd', () => createKernel({ chunk: 8 })],
+  ['wasm', () => createKernel({ simd: false, chunk: 8 })],
+  ['js', async () => reference],
+];
+
+const SPECIAL: Record<string, number> = { Infinity: Infinity, '-Infinity': -Infinity, NaN: Number.NaN };
+
+/** A fixture file from test/fixtures, with "Infinity", "-Infinity" and "NaN" decoded. */
+export function fixture<T>(name: string): T {
+  const text = readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+  return JSON.parse(text, (_k, v) => (typeof v === 'string' && v in SPECIAL ? SPECIAL[v] : v)) as T;
+}
+
+/** The spacing of doubles at |v| (2^-1074 in the subnormal range). */
+export function ulp(v: number): number {
+  const a = Math.abs(v);
+  if (a < 2 ** -1022) return 2 ** -1074;
+  const e = Math.floor(Math.log2(a));
+  // log2 may round across a power of two: correct it.
+  const p = 2 ** e > a ? e - 1 : 2 ** (e + 1) <= a ? e + 1 : e;
+  return 2 ** (p - 52);
+}
+
+/**
+ * Error of `got` against the true value rounded + residual, in ulps of the true value; 0 when both
+ * are the same non-finite value, Infinity when only one is.
+ */
+export function ulpErr(got: number, rounded: number, residual: number): number {
+  if (!Number.isFinite(rounded) || !Number.isFinite(got)) return Object.is(got, rounded) ? 0 : Infinity;
+  return Math.abs(got - rounded - residual) / ulp(rounded);
+}
+
+/** The largest error over a set of [got, rounded, residual]; also names where it was. */
+export function worst(errs: Iterable<[number, string]>): { ulps: number; at: string } {
+  let w = { ulps: 0, at: '' };
+  for (const [e, at] of errs) if (!(e <= w.ulps)) w = { ulps: e, at };
+  return w;
+}
