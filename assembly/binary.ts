@@ -1,6 +1,6 @@
 // Binary soft-label cross-entropy, elementwise over flat arrays, loss and gradient in one pass.
 //
-//   bce(p, t)            = t (-max(log p, -100)) + (1-t) (-max(log1p(-p), -100))     (PyTorch clamp)
+//   bce(p, t)            = -t max(log p, -100) - (1-t) max(log1p(-p), -100)         (PyTorch clamp)
 //   bceWithLogits(x, t)  = pw t softplus(-x) + (1-t) softplus(x),
 //                          softplus(x) = max(x, 0) + log1p(exp(-|x|))                    (no cancellation)
 //   d/dp bce             = (p - t) / (p (1-p)), a clamped term contributing 0
@@ -11,14 +11,15 @@
 // It returns -1, or the index of the first element whose input is out of domain, with the argument's
 // position (1 = prediction, 2 = target, 3 = weight) at RES + 16.
 import {
+  expPlainV,
+  expS,
+  expV,
   kINF,
   kONE,
   kP_MIN,
   kv,
-  expS,
-  expV,
-  log1pS,
-  log1pV,
+  log1pFromS,
+  log1pFromV,
   logS,
   logV,
   sumAdd,
@@ -56,22 +57,24 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
   let g: f64 = 0;
   if (kind == BCE) {
     const lp = max(logS(a), -100.0);
-    const l1p = max(log1pS(-a), -100.0);
-    loss = t * -lp + (1 - t) * -l1p;
+    const u = 1 - a;
+    const l1p = max(log1pFromS(u, 1 - u - a), -100.0);
+    loss = 0 - t * lp - (1 - t) * l1p;
     if (pg) {
       if (lp > -100 && l1p > -100) g = (a - t) / (a * (1 - a));
       else g = (lp > -100 ? -t / a : 0) + (l1p > -100 ? (1 - t) / (1 - a) : 0);
     }
   } else {
     const e = expS(-Math.abs(a));
-    const l = log1pS(e);
+    const u = 1 + e;
+    const l = log1pFromS(u, e - (u - 1));
     const spPos = (a < 0 ? 0 : a) + l;
     const spNeg = (-a < 0 ? 0 : -a) + l;
     const ca = posW * t;
     const cb = 1 - t;
     // A zero coefficient contributes 0 even against an infinite softplus (x = ±Infinity).
     loss = (ca == 0 ? 0 : ca * spNeg) + (cb == 0 ? 0 : cb * spPos);
-    if (pg) g = (ca + cb) * ((a >= 0 ? 1 : e) / (1 + e)) - ca;
+    if (pg) g = (ca + cb) * ((a >= 0 ? 1 : e) / u) - ca;
   }
   if (pw) {
     loss = w * loss;
@@ -106,7 +109,7 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
       // Plain lanes: no clamp, no infinity, in domain. Others (and bad input) take the scalar path.
       let ok = v128.and(f64x2.ge(t, zero), f64x2.le(t, one));
       if (kind == BCE) ok = v128.and(ok, v128.and(f64x2.ge(a, kv(kP_MIN)), f64x2.lt(a, one)));
-      else ok = v128.and(ok, f64x2.lt(f64x2.abs(a), kv(kINF)));
+      else ok = v128.and(ok, expPlainV(a));
       let w = one;
       if (pw) {
         w = v128.load(pw + o);
@@ -123,19 +126,22 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
       let g = zero;
       if (kind == BCE) {
         const lp = logV(a);
-        const l1p = log1pV(f64x2.neg(a));
-        loss = f64x2.add(f64x2.mul(t, f64x2.neg(lp)), f64x2.mul(f64x2.sub(one, t), f64x2.neg(l1p)));
+        const u = f64x2.sub(one, a);
+        const l1p = log1pFromV(u, f64x2.sub(f64x2.sub(one, u), a));
+        loss = f64x2.sub(f64x2.sub(zero, f64x2.mul(t, lp)), f64x2.mul(f64x2.sub(one, t), l1p));
         if (pg) g = f64x2.div(f64x2.sub(a, t), f64x2.mul(a, f64x2.sub(one, a)));
       } else {
-        const e = expV(f64x2.neg(f64x2.abs(a)));
-        const l = log1pV(e);
+        const na = f64x2.sub(zero, a);
+        const e = expV(f64x2.pmin(a, na));
+        const u = f64x2.add(one, e);
+        const l = log1pFromV(u, f64x2.sub(e, f64x2.sub(u, one)));
         const spPos = f64x2.add(f64x2.pmax(a, zero), l);
-        const spNeg = f64x2.add(f64x2.pmax(f64x2.neg(a), zero), l);
+        const spNeg = f64x2.add(f64x2.pmax(na, zero), l);
         const ca = f64x2.mul(pwv, t);
         const cb = f64x2.sub(one, t);
         loss = f64x2.add(f64x2.mul(ca, spNeg), f64x2.mul(cb, spPos));
         if (pg) {
-          const sig = f64x2.div(v128.bitselect(one, e, f64x2.ge(a, zero)), f64x2.add(one, e));
+          const sig = f64x2.div(v128.bitselect(one, e, f64x2.ge(a, zero)), u);
           g = f64x2.sub(f64x2.mul(f64x2.add(ca, cb), sig), ca);
         }
       }

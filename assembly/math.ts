@@ -29,6 +29,9 @@ const P5: u64 = 0x3e66376972bea4d0; // 4.13813679705723846039e-08
 // Clamp of exp's argument: below -746 the result rounds to 0, above 710 it overflows.
 const EXP_LO: u64 = 0xc087500000000000; // -746
 const EXP_HI: u64 = 0x4086300000000000; // 710
+// Within ±708 exp's result is a normal number: one scaling by 2^k is exact.
+const EXP_NORMAL: u64 = 0x4086200000000000; // 708
+const EXP_NORMAL_NEG: u64 = 0xc086200000000000; // -708
 // 2^52 + 2^51: adding it to a float of magnitude < 2^51 leaves the integer in the low mantissa bits.
 const SHIFT: u64 = 0x4338000000000000; // 6755399441055744
 // 2^52 + 2^51 + 1023: subtracted from SHIFT + (biased exponent) to give the exponent as a float.
@@ -53,13 +56,13 @@ const P_MIN: u64 = 0x36f0000000000000; // 2^-144 = 4.48e-44
 
 // The vector table: one f64 (or i64) per entry, splatted on load.
 const K: usize = memory.data<u64>([
-  LN2_HI, LN2_LO, LG1, LG2, LG3, LG4, LG5, LG6, LG7, INVLN2, P1, P2, P3, P4, P5, EXP_LO, EXP_HI,
+  LN2_HI, LN2_LO, LG1, LG2, LG3, LG4, LG5, LG6, LG7, INVLN2, P1, P2, P3, P4, P5, EXP_NORMAL, EXP_NORMAL_NEG,
   SHIFT, KBIAS, ONE, TWO, HALF, MIN_NORMAL, TINY, L1P_HI, L1P_LO, FIFTY4, INF, SQRT2_SHIFT, SQRT2_HALF,
   MANT, 1023, P_MIN,
 ]);
 // Table indices.
 export const kLN2_HI = 0, kLN2_LO = 1, kLG1 = 2, kLG2 = 3, kLG3 = 4, kLG4 = 5, kLG5 = 6, kLG6 = 7,
-  kLG7 = 8, kINVLN2 = 9, kP1 = 10, kP2 = 11, kP3 = 12, kP4 = 13, kP5 = 14, kEXP_LO = 15, kEXP_HI = 16,
+  kLG7 = 8, kINVLN2 = 9, kP1 = 10, kP2 = 11, kP3 = 12, kP4 = 13, kP5 = 14, kEXP_NORMAL = 15, kEXP_NORMAL_NEG = 16,
   kSHIFT = 17, kKBIAS = 18, kONE = 19, kTWO = 20, kHALF = 21, kMIN_NORMAL = 22, kTINY = 23,
   kL1P_HI = 24, kL1P_LO = 25, kFIFTY4 = 26, kINF = 27, kSQRT2_SHIFT = 28, kSQRT2_HALF = 29, kMANT = 30,
   kBIAS = 31, kP_MIN = 32;
@@ -206,9 +209,33 @@ export function log1pS(x: f64): f64 {
   return v128.and(f64x2.gt(x, f64x2.neg(kv(kONE))), f64x2.lt(x, kv(kINF)));
 }
 
+/**
+ * log1p(x) from u = 1+x rounded and its exact rounding error cnum = x - (u-1): log(u) + cnum/u, musl's
+ * reduction without log1pS's branches. For the losses, where x is in [-1, 1] and cnum is exact
+ * (Sterbenz: u-1 is exact for u in [1/2, 2]). Special case: u = 0 (x = -1) gives -Infinity.
+ */
+export function log1pFromS(u: f64, cnum: f64): f64 {
+  if (u == 0) return -Infinity;
+  let iu = reinterpret<u64>(u) + SQRT2_SHIFT;
+  const dk = <f64>(<i32>(iu >> 52) - 1023);
+  const c = cnum / u;
+  iu = (iu & MANT) + SQRT2_HALF;
+  return logCore(reinterpret<f64>(iu) - 1.0, dk, c);
+}
+
+/** log1pFromS for lanes with u in (0, 2]. */
+// @ts-ignore: decorator
+@inline export function log1pFromV(u: v128, cnum: v128): v128 {
+  const iu = i64x2.add(u, kv(kSQRT2_SHIFT));
+  const dk = expoToF64V(i64x2.shr_u(iu, 52));
+  const fr = f64x2.sub(i64x2.add(v128.and(iu, kv(kMANT)), kv(kSQRT2_HALF)), kv(kONE));
+  return logCoreV(fr, dk, f64x2.div(cnum, u));
+}
+
 // ---------------------------------------------------------------------------------------------
 // exp, fdlibm e_exp.c (< 1 ulp): x = k ln2 + r, |r| <= ln2/2, exp(r) = 1 + r + r c/(2 - c) with
-// c = r - r^2 R(r^2); the result is scaled by 2^k in two steps so that subnormal results round once.
+// c = r - r^2 R(r^2); the result is scaled by 2^k in two steps so that subnormal results round once
+// (for normal results the two steps are exact, so expV's single step gives the same bits).
 
 // @ts-ignore: decorator
 @inline function expCore(x: f64): f64 {
@@ -236,10 +263,9 @@ export function expS(x: f64): f64 {
   return expCore(x);
 }
 
-/** e^x for non-NaN lanes. */
+/** e^x for lanes with -708 <= x <= 708 (normal results): expS's steps with one exact scaling. */
 // @ts-ignore: decorator
-@inline export function expV(x0: v128): v128 {
-  const x = f64x2.pmin(f64x2.pmax(x0, kv(kEXP_LO)), kv(kEXP_HI));
+@inline export function expV(x: v128): v128 {
   const dk = f64x2.nearest(f64x2.mul(x, kv(kINVLN2)));
   const hi = f64x2.sub(x, f64x2.mul(dk, kv(kLN2_HI)));
   const lo = f64x2.mul(dk, kv(kLN2_LO));
@@ -252,12 +278,13 @@ export function expS(x: f64): f64 {
   const c = f64x2.sub(r, f64x2.mul(rr, p));
   const q = f64x2.div(f64x2.mul(r, c), f64x2.sub(kv(kTWO), c));
   const y = f64x2.add(kv(kONE), f64x2.add(f64x2.sub(q, lo), hi));
-  const dk1 = f64x2.floor(f64x2.mul(dk, kv(kHALF)));
-  const dk2 = f64x2.sub(dk, dk1);
-  const bias = kv(kBIAS);
-  const s1 = i64x2.shl(i64x2.add(f64x2.add(dk1, kv(kSHIFT)), bias), 52);
-  const s2 = i64x2.shl(i64x2.add(f64x2.add(dk2, kv(kSHIFT)), bias), 52);
-  return f64x2.mul(f64x2.mul(y, s1), s2);
+  return f64x2.mul(y, i64x2.shl(i64x2.add(f64x2.add(dk, kv(kSHIFT)), kv(kBIAS)), 52));
+}
+
+/** Lanes that expV handles: |x| <= 708 (false for NaN). */
+// @ts-ignore: decorator
+@inline export function expPlainV(x: v128): v128 {
+  return v128.and(f64x2.le(x, kv(kEXP_NORMAL)), f64x2.ge(x, kv(kEXP_NORMAL_NEG)));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,12 +6,12 @@ import { type BinaryCall, badArgument, binaryCall, elementError } from '../valid
 /** Loss and derivative of one element, before weighting. */
 type Element = (c: BinaryCall, a: number, t: number) => [loss: number, grad: number];
 
-// t (-max(log p, -100)) + (1-t) (-max(log1p(-p), -100)), both terms >= 0 (so never -0);
+// 0 - t max(log p, -100) - (1-t) max(log1p(-p), -100): both terms >= 0, and 0 - ... is never -0;
 // a clamped term has derivative 0.
 const bceElement: Element = (_c, p, t) => {
   const lp = Math.max(Math.log(p), -100);
   const l1p = Math.max(Math.log1p(-p), -100);
-  const loss = t * -lp + (1 - t) * -l1p;
+  const loss = 0 - t * lp - (1 - t) * l1p;
   const g =
     lp > -100 && l1p > -100 ? (p - t) / (p * (1 - p)) : (lp > -100 ? -t / p : 0) + (l1p > -100 ? (1 - t) / (1 - p) : 0);
   return [loss, g];

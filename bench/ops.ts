@@ -1,0 +1,82 @@
+// The benchmarked operations: each as the obvious hand-written JS loop (no validation) and through
+// the library API, over the same data.
+import type { Softxent } from '../src/index.js';
+
+export interface Data {
+  n: number;
+  p: Float64Array;
+  x: Float64Array;
+  t: Float64Array;
+  out: Float64Array;
+  grad: Float64Array;
+}
+
+export function makeData(n: number, seed = 1): Data {
+  let s = seed >>> 0;
+  const rnd = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s + 0.5) / 2 ** 32;
+  };
+  const p = Float64Array.from({ length: n }, rnd);
+  return {
+    n,
+    p,
+    x: p.map((v) => (v - 0.5) * 20),
+    t: Float64Array.from({ length: n }, rnd),
+    out: new Float64Array(n),
+    grad: new Float64Array(n),
+  };
+}
+
+export interface Op {
+  name: string;
+  plain(d: Data): unknown;
+  lib(k: Softxent, d: Data): unknown;
+}
+
+export const OPS: Op[] = [
+  {
+    name: 'log',
+    plain: ({ p, out, n }) => {
+      for (let i = 0; i < n; i++) out[i] = Math.log(p[i]);
+    },
+    lib: (k, d) => k.log(d.p, d.out),
+  },
+  {
+    name: 'bce',
+    plain: ({ p, t, n }) => {
+      let s = 0;
+      for (let i = 0; i < n; i++) {
+        s -= t[i] * Math.max(Math.log(p[i]), -100) + (1 - t[i]) * Math.max(Math.log(1 - p[i]), -100);
+      }
+      return s / n;
+    },
+    lib: (k, d) => k.bce(d.p, d.t),
+  },
+  {
+    name: 'bce+grad',
+    plain: ({ p, t, grad, n }) => {
+      let s = 0;
+      for (let i = 0; i < n; i++) {
+        const q = p[i];
+        s -= t[i] * Math.max(Math.log(q), -100) + (1 - t[i]) * Math.max(Math.log(1 - q), -100);
+        grad[i] = (q - t[i]) / Math.max(q * (1 - q), 1e-12) / n;
+      }
+      return s / n;
+    },
+    lib: (k, d) => k.bce(d.p, d.t, { grad: d.grad }),
+  },
+  {
+    name: 'bceWithLogits+grad',
+    plain: ({ x, t, grad, n }) => {
+      let s = 0;
+      for (let i = 0; i < n; i++) {
+        const v = x[i];
+        s += Math.max(v, 0) - t[i] * v + Math.log1p(Math.exp(-Math.abs(v)));
+        grad[i] = (1 / (1 + Math.exp(-v)) - t[i]) / n;
+      }
+      return s / n;
+    },
+    lib: (k, d) => k.bceWithLogits(d.x, d.t, { grad: d.grad }),
+  },
+];
