@@ -11,17 +11,20 @@
 // It returns -1, or the index of the first element whose input is out of domain, with the argument's
 // position (1 = prediction, 2 = target, 3 = weight) at RES + 16.
 import {
+  exp2V,
   expPlainV,
   expS,
-  expV,
   kINF,
   kONE,
   kP_MIN,
   kv,
   log1pFromS,
   log1pFromV,
+  log2V,
   logS,
   logV,
+  r0,
+  r1,
   sumAdd,
   sumFold,
   sumReset,
@@ -90,78 +93,132 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
   return -1;
 }
 
-// `kind` is a constant at each call site: inlining folds the choice away.
+// Plain lanes of a pair: in domain, no clamp, no infinity, no subnormal. Other pairs (bad input
+// included) take the scalar path.
+// @ts-ignore: decorator
+@inline function plainV(kind: i32, a: v128, t: v128, w: v128, pw: usize): v128 {
+  const zero = f64x2.splat(0);
+  let ok = v128.and(f64x2.ge(t, zero), f64x2.le(t, kv(kONE)));
+  if (kind == BCE) ok = v128.and(ok, v128.and(f64x2.ge(a, kv(kP_MIN)), f64x2.lt(a, kv(kONE))));
+  else ok = v128.and(ok, expPlainV(a));
+  if (pw) ok = v128.and(ok, v128.and(f64x2.ge(w, zero), f64x2.lt(w, kv(kINF))));
+  return ok;
+}
+
+// Weights, stores and the gradient factor of a pair; returns the weighted loss.
+// @ts-ignore: decorator
+@inline function finishV(kind: i32, o: usize, loss: v128, g: v128, w: v128, pw: usize, pout: usize, pg: usize, gscale: f64): v128 {
+  if (pw) {
+    loss = f64x2.mul(w, loss);
+    g = f64x2.mul(w, g);
+    if (kind == LOGITS) {
+      const w0 = f64x2.eq(w, f64x2.splat(0));
+      loss = v128.andnot(loss, w0);
+      g = v128.andnot(g, w0);
+    }
+  }
+  if (pout) v128.store(pout + o, loss);
+  if (pg) v128.store(pg + o, f64x2.mul(g, f64x2.splat(gscale)));
+  return loss;
+}
+
+// bceWithLogits of a pair from e = exp(-|x|), u = 1 + e and l = log1p(e).
+// @ts-ignore: decorator
+@inline function logitsV(o: usize, a: v128, t: v128, w: v128, e: v128, u: v128, l: v128, posW: f64, pw: usize, pout: usize, pg: usize, gscale: f64): v128 {
+  const zero = f64x2.splat(0);
+  const one = kv(kONE);
+  const spPos = f64x2.add(f64x2.pmax(a, zero), l);
+  const spNeg = f64x2.add(f64x2.pmax(f64x2.sub(zero, a), zero), l);
+  const ca = f64x2.mul(f64x2.splat(posW), t);
+  const cb = f64x2.sub(one, t);
+  const loss = f64x2.add(f64x2.mul(ca, spNeg), f64x2.mul(cb, spPos));
+  let g = zero;
+  if (pg) {
+    const sig = f64x2.div(v128.bitselect(one, e, f64x2.ge(a, zero)), u);
+    g = f64x2.sub(f64x2.mul(f64x2.add(ca, cb), sig), ca);
+  }
+  return finishV(LOGITS, o, loss, g, w, pw, pout, pg, gscale);
+}
+
+// @ts-ignore: decorator
+@inline function loadW(pw: usize, o: usize): v128 {
+  return pw ? v128.load(pw + o) : kv(kONE);
+}
+
+// `kind` is a constant at each call site: inlining folds the choice away. bceWithLogits, whose
+// exp -> log1p chain is serial, interleaves two pairs; bce's two logs per pair overlap already.
 // @ts-ignore: decorator
 @inline function run(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64, posW: f64): i32 {
   sumReset();
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    let s = f64x2.splat(0);
-    let c = f64x2.splat(0);
-    const gs = f64x2.splat(gscale);
-    const pwv = f64x2.splat(posW);
-    for (; i + 1 < n; i += 2) {
+    // Kahan sums, one pair of lanes per vector of the step.
+    let s0 = f64x2.splat(0);
+    let c0 = f64x2.splat(0);
+    let s1 = f64x2.splat(0);
+    let c1 = f64x2.splat(0);
+    const step = kind == BCE ? 2 : 4;
+    for (; i + step <= n; i += step) {
       const o = <usize>i << 3;
-      const one = kv(kONE);
       const zero = f64x2.splat(0);
+      const one = kv(kONE);
       const a = v128.load(pa + o);
       const t = v128.load(pt + o);
-      // Plain lanes: no clamp, no infinity, in domain. Others (and bad input) take the scalar path.
-      let ok = v128.and(f64x2.ge(t, zero), f64x2.le(t, one));
-      if (kind == BCE) ok = v128.and(ok, v128.and(f64x2.ge(a, kv(kP_MIN)), f64x2.lt(a, one)));
-      else ok = v128.and(ok, expPlainV(a));
-      let w = one;
-      if (pw) {
-        w = v128.load(pw + o);
-        ok = v128.and(ok, v128.and(f64x2.ge(w, zero), f64x2.lt(w, kv(kINF))));
-      }
-      if (!v128.all_true<i64>(ok)) {
-        let r = elem(kind, pa, pt, pw, pout, pg, i, gscale, posW);
-        if (r >= 0) return r;
-        r = elem(kind, pa, pt, pw, pout, pg, i + 1, gscale, posW);
-        if (r >= 0) return r;
-        continue;
-      }
-      let loss: v128;
-      let g = zero;
+      const w = loadW(pw, o);
       if (kind == BCE) {
+        if (!v128.all_true<i64>(plainV(kind, a, t, w, pw))) {
+          for (let j = i; j < i + step; j++) {
+            const r = elem(kind, pa, pt, pw, pout, pg, j, gscale, posW);
+            if (r >= 0) return r;
+          }
+          continue;
+        }
+        // Interleaving these two logs (log2V) measured 10% slower: the window already overlaps them.
         const lp = logV(a);
         const u = f64x2.sub(one, a);
         const l1p = log1pFromV(u, f64x2.sub(f64x2.sub(one, u), a));
-        loss = f64x2.sub(f64x2.sub(zero, f64x2.mul(t, lp)), f64x2.mul(f64x2.sub(one, t), l1p));
-        if (pg) g = f64x2.div(f64x2.sub(a, t), f64x2.mul(a, f64x2.sub(one, a)));
+        let loss = f64x2.sub(f64x2.sub(zero, f64x2.mul(t, lp)), f64x2.mul(f64x2.sub(one, t), l1p));
+        let g = zero;
+        if (pg) g = f64x2.div(f64x2.sub(a, t), f64x2.mul(a, u));
+        loss = finishV(kind, o, loss, g, w, pw, pout, pg, gscale);
+        const y = f64x2.sub(loss, c0);
+        const tt = f64x2.add(s0, y);
+        c0 = f64x2.sub(f64x2.sub(tt, s0), y);
+        s0 = tt;
       } else {
-        const na = f64x2.sub(zero, a);
-        const e = expV(f64x2.pmin(a, na));
+        const a1 = v128.load(pa + o, 16);
+        const t1 = v128.load(pt + o, 16);
+        const w1 = pw ? v128.load(pw + o, 16) : one;
+        if (!v128.all_true<i64>(v128.and(plainV(kind, a, t, w, pw), plainV(kind, a1, t1, w1, pw)))) {
+          for (let j = i; j < i + step; j++) {
+            const r = elem(kind, pa, pt, pw, pout, pg, j, gscale, posW);
+            if (r >= 0) return r;
+          }
+          continue;
+        }
+        exp2V(f64x2.pmin(a, f64x2.sub(zero, a)), f64x2.pmin(a1, f64x2.sub(zero, a1)));
+        const e = r0();
+        const e1 = r1();
         const u = f64x2.add(one, e);
-        const l = log1pFromV(u, f64x2.sub(e, f64x2.sub(u, one)));
-        const spPos = f64x2.add(f64x2.pmax(a, zero), l);
-        const spNeg = f64x2.add(f64x2.pmax(na, zero), l);
-        const ca = f64x2.mul(pwv, t);
-        const cb = f64x2.sub(one, t);
-        loss = f64x2.add(f64x2.mul(ca, spNeg), f64x2.mul(cb, spPos));
-        if (pg) {
-          const sig = f64x2.div(v128.bitselect(one, e, f64x2.ge(a, zero)), u);
-          g = f64x2.sub(f64x2.mul(f64x2.add(ca, cb), sig), ca);
-        }
+        const u1 = f64x2.add(one, e1);
+        // log1p(e) = log(u) + (e - (u-1))/u
+        log2V(u, f64x2.div(f64x2.sub(e, f64x2.sub(u, one)), u), u1, f64x2.div(f64x2.sub(e1, f64x2.sub(u1, one)), u1));
+        const l = r0();
+        const l1 = r1();
+        const loss = logitsV(o, a, t, w, e, u, l, posW, pw, pout, pg, gscale);
+        const loss1 = logitsV(o + 16, a1, t1, w1, e1, u1, l1, posW, pw, pout, pg, gscale);
+        const y = f64x2.sub(loss, c0);
+        const tt = f64x2.add(s0, y);
+        c0 = f64x2.sub(f64x2.sub(tt, s0), y);
+        s0 = tt;
+        const y1 = f64x2.sub(loss1, c1);
+        const tt1 = f64x2.add(s1, y1);
+        c1 = f64x2.sub(f64x2.sub(tt1, s1), y1);
+        s1 = tt1;
       }
-      if (pw) {
-        loss = f64x2.mul(w, loss);
-        g = f64x2.mul(w, g);
-        if (kind == LOGITS) {
-          const w0 = f64x2.eq(w, zero);
-          loss = v128.andnot(loss, w0);
-          g = v128.andnot(g, w0);
-        }
-      }
-      if (pout) v128.store(pout + o, loss);
-      if (pg) v128.store(pg + o, f64x2.mul(g, gs));
-      const y = f64x2.sub(loss, c);
-      const tt = f64x2.add(s, y);
-      c = f64x2.sub(f64x2.sub(tt, s), y);
-      s = tt;
     }
-    sumFold(f64x2.extract_lane(s, 0), f64x2.extract_lane(s, 1), f64x2.extract_lane(c, 0), f64x2.extract_lane(c, 1));
+    sumFold(f64x2.extract_lane(s0, 0), f64x2.extract_lane(s0, 1), f64x2.extract_lane(c0, 0), f64x2.extract_lane(c0, 1));
+    sumFold(f64x2.extract_lane(s1, 0), f64x2.extract_lane(s1, 1), f64x2.extract_lane(c1, 0), f64x2.extract_lane(c1, 1));
   }
   for (; i < n; i++) {
     const r = elem(kind, pa, pt, pw, pout, pg, i, gscale, posW);
