@@ -122,6 +122,16 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
   return loss;
 }
 
+// bce of a pair from u = 1 - p, lp = log p and l1p = log1p(-p).
+// @ts-ignore: decorator
+@inline function bceV(o: usize, a: v128, t: v128, w: v128, u: v128, lp: v128, l1p: v128, pw: usize, pout: usize, pg: usize, gscale: f64): v128 {
+  const zero = f64x2.splat(0);
+  const loss = f64x2.sub(f64x2.sub(zero, f64x2.mul(t, lp)), f64x2.mul(f64x2.sub(kv(kONE), t), l1p));
+  let g = zero;
+  if (pg) g = f64x2.div(f64x2.sub(a, t), f64x2.mul(a, u));
+  return finishV(BCE, o, loss, g, w, pw, pout, pg, gscale);
+}
+
 // bceWithLogits of a pair from e = exp(-|x|), u = 1 + e and l = log1p(e).
 // @ts-ignore: decorator
 @inline function logitsV(o: usize, a: v128, t: v128, w: v128, e: v128, u: v128, l: v128, posW: f64, pw: usize, pout: usize, pg: usize, gscale: f64): v128 {
@@ -145,57 +155,48 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
   return pw ? v128.load(pw + o) : kv(kONE);
 }
 
-// `kind` is a constant at each call site: inlining folds the choice away. bceWithLogits, whose
-// exp -> log1p chain is serial, interleaves two pairs; bce's two logs per pair overlap already.
+// `kind` is a constant at each call site: inlining folds the choice away. Four elements a step, as
+// two vectors whose log/exp chains are interleaved (log2V, exp2V): the loop is latency-bound.
 // @ts-ignore: decorator
 @inline function run(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64, posW: f64): i32 {
   sumReset();
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    // Kahan sums, one pair of lanes per vector of the step.
+    // Kahan sums, one per vector of the step.
     let s0 = f64x2.splat(0);
     let c0 = f64x2.splat(0);
     let s1 = f64x2.splat(0);
     let c1 = f64x2.splat(0);
-    const step = kind == BCE ? 2 : 4;
-    for (; i + step <= n; i += step) {
+    for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 3;
       const zero = f64x2.splat(0);
       const one = kv(kONE);
       const a = v128.load(pa + o);
       const t = v128.load(pt + o);
       const w = loadW(pw, o);
+      const a1 = v128.load(pa + o, 16);
+      const t1 = v128.load(pt + o, 16);
+      const w1 = pw ? v128.load(pw + o, 16) : one;
+      if (!v128.all_true<i64>(v128.and(plainV(kind, a, t, w, pw), plainV(kind, a1, t1, w1, pw)))) {
+        for (let j = i; j < i + 4; j++) {
+          const r = elem(kind, pa, pt, pw, pout, pg, j, gscale, posW);
+          if (r >= 0) return r;
+        }
+        continue;
+      }
+      let loss = zero;
+      let loss1 = zero;
       if (kind == BCE) {
-        if (!v128.all_true<i64>(plainV(kind, a, t, w, pw))) {
-          for (let j = i; j < i + step; j++) {
-            const r = elem(kind, pa, pt, pw, pout, pg, j, gscale, posW);
-            if (r >= 0) return r;
-          }
-          continue;
-        }
-        // Interleaving these two logs (log2V) measured 10% slower: the window already overlaps them.
-        const lp = logV(a);
+        log2V(a, zero, a1, zero);
+        const lp = r0();
+        const lp1 = r1();
         const u = f64x2.sub(one, a);
-        const l1p = log1pFromV(u, f64x2.sub(f64x2.sub(one, u), a));
-        let loss = f64x2.sub(f64x2.sub(zero, f64x2.mul(t, lp)), f64x2.mul(f64x2.sub(one, t), l1p));
-        let g = zero;
-        if (pg) g = f64x2.div(f64x2.sub(a, t), f64x2.mul(a, u));
-        loss = finishV(kind, o, loss, g, w, pw, pout, pg, gscale);
-        const y = f64x2.sub(loss, c0);
-        const tt = f64x2.add(s0, y);
-        c0 = f64x2.sub(f64x2.sub(tt, s0), y);
-        s0 = tt;
+        const u1 = f64x2.sub(one, a1);
+        // log1p(-p) = log(u) + ((1-u) - p)/u
+        log2V(u, f64x2.div(f64x2.sub(f64x2.sub(one, u), a), u), u1, f64x2.div(f64x2.sub(f64x2.sub(one, u1), a1), u1));
+        loss = bceV(o, a, t, w, u, lp, r0(), pw, pout, pg, gscale);
+        loss1 = bceV(o + 16, a1, t1, w1, u1, lp1, r1(), pw, pout, pg, gscale);
       } else {
-        const a1 = v128.load(pa + o, 16);
-        const t1 = v128.load(pt + o, 16);
-        const w1 = pw ? v128.load(pw + o, 16) : one;
-        if (!v128.all_true<i64>(v128.and(plainV(kind, a, t, w, pw), plainV(kind, a1, t1, w1, pw)))) {
-          for (let j = i; j < i + step; j++) {
-            const r = elem(kind, pa, pt, pw, pout, pg, j, gscale, posW);
-            if (r >= 0) return r;
-          }
-          continue;
-        }
         exp2V(f64x2.pmin(a, f64x2.sub(zero, a)), f64x2.pmin(a1, f64x2.sub(zero, a1)));
         const e = r0();
         const e1 = r1();
@@ -205,17 +206,17 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
         log2V(u, f64x2.div(f64x2.sub(e, f64x2.sub(u, one)), u), u1, f64x2.div(f64x2.sub(e1, f64x2.sub(u1, one)), u1));
         const l = r0();
         const l1 = r1();
-        const loss = logitsV(o, a, t, w, e, u, l, posW, pw, pout, pg, gscale);
-        const loss1 = logitsV(o + 16, a1, t1, w1, e1, u1, l1, posW, pw, pout, pg, gscale);
-        const y = f64x2.sub(loss, c0);
-        const tt = f64x2.add(s0, y);
-        c0 = f64x2.sub(f64x2.sub(tt, s0), y);
-        s0 = tt;
-        const y1 = f64x2.sub(loss1, c1);
-        const tt1 = f64x2.add(s1, y1);
-        c1 = f64x2.sub(f64x2.sub(tt1, s1), y1);
-        s1 = tt1;
+        loss = logitsV(o, a, t, w, e, u, l, posW, pw, pout, pg, gscale);
+        loss1 = logitsV(o + 16, a1, t1, w1, e1, u1, l1, posW, pw, pout, pg, gscale);
       }
+      const y = f64x2.sub(loss, c0);
+      const tt = f64x2.add(s0, y);
+      c0 = f64x2.sub(f64x2.sub(tt, s0), y);
+      s0 = tt;
+      const y1 = f64x2.sub(loss1, c1);
+      const tt1 = f64x2.add(s1, y1);
+      c1 = f64x2.sub(f64x2.sub(tt1, s1), y1);
+      s1 = tt1;
     }
     sumFold(f64x2.extract_lane(s0, 0), f64x2.extract_lane(s0, 1), f64x2.extract_lane(c0, 0), f64x2.extract_lane(c0, 1));
     sumFold(f64x2.extract_lane(s1, 0), f64x2.extract_lane(s1, 1), f64x2.extract_lane(c1, 0), f64x2.extract_lane(c1, 1));

@@ -16,10 +16,11 @@ export function binaryFamily(w: Wasm): {
       const kernel = w.ex[fn];
       w.arena.stream(c.n, [c.pred, c.targets, c.weight], [out, c.grad], (p, len, start) => {
         const bad = kernel(p[0], p[1], p[2], p[3], p[4], len, c.gscale, c.posWeight);
-        const res = w.arena.heap().subarray(w.res / 8, w.res / 8 + 3);
-        if (bad >= 0) throw elementError(c, res[2], start + bad);
-        sum.add(res[0]);
-        sum.add(res[1]);
+        const h = w.arena.heap();
+        const r = w.res / 8;
+        if (bad >= 0) throw elementError(c, h[r + 2], start + bad);
+        sum.add(h[r]);
+        sum.add(h[r + 1]);
         return true;
       });
       return reduce(c, sum, out);
