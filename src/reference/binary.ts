@@ -3,30 +3,29 @@ import { reduce, Sum } from '../sum.js';
 import type { BceWithLogitsOptions, BinaryLoss } from '../types.js';
 import { type BinaryCall, badArgument, binaryCall, elementError } from '../validate.js';
 
-/** Loss and derivative of one element, before weighting. */
-type Element = (c: BinaryCall, a: number, t: number) => [loss: number, grad: number];
+/** Loss and derivative of one element, before weighting, into lg[0] and lg[1]. */
+type Element = (c: BinaryCall, a: number, t: number, lg: Float64Array) => void;
 
 // 0 - t max(log p, -100) - (1-t) max(log1p(-p), -100): both terms >= 0, and 0 - ... is never -0;
 // a clamped term has derivative 0.
-const bceElement: Element = (_c, p, t) => {
+const bceElement: Element = (_c, p, t, lg) => {
   const lp = Math.max(Math.log(p), -100);
   const l1p = Math.max(Math.log1p(-p), -100);
-  const loss = 0 - t * lp - (1 - t) * l1p;
-  const g =
+  lg[0] = 0 - t * lp - (1 - t) * l1p;
+  lg[1] =
     lp > -100 && l1p > -100 ? (p - t) / (p * (1 - p)) : (lp > -100 ? -t / p : 0) + (l1p > -100 ? (1 - t) / (1 - p) : 0);
-  return [loss, g];
 };
 
 // pw t softplus(-x) + (1-t) softplus(x); derivative (pw t + 1 - t) sigmoid(x) - pw t.
-const logitsElement: Element = (c, x, t) => {
+const logitsElement: Element = (c, x, t, lg) => {
   const e = Math.exp(-Math.abs(x));
   const l = Math.log1p(e);
   const ca = c.posWeight * t;
   const cb = 1 - t;
   // A zero coefficient contributes 0 even against an infinite softplus (x = ±Infinity).
-  const loss = (ca === 0 ? 0 : ca * (Math.max(-x, 0) + l)) + (cb === 0 ? 0 : cb * (Math.max(x, 0) + l));
+  lg[0] = (ca === 0 ? 0 : ca * (Math.max(-x, 0) + l)) + (cb === 0 ? 0 : cb * (Math.max(x, 0) + l));
   const sigmoid = (x >= 0 ? 1 : e) / (1 + e);
-  return [loss, (ca + cb) * sigmoid - ca];
+  lg[1] = (ca + cb) * sigmoid - ca;
 };
 
 function loss(fn: 'bce' | 'bceWithLogits', element: Element): BinaryLoss<BceWithLogitsOptions> {
@@ -38,12 +37,16 @@ function loss(fn: 'bce' | 'bceWithLogits', element: Element): BinaryLoss<BceWith
     }
     const out = c.reduction === 'none' ? new Float64Array(c.n) : undefined;
     const sum = new Sum();
+    const lg = new Float64Array(2);
     for (let i = 0; i < c.n; i++) {
-      let [l, g] = element(c, c.pred[i], c.targets[i]);
+      element(c, c.pred[i], c.targets[i], lg);
+      let l = lg[0];
+      let g = lg[1];
       if (c.weight) {
-        const w = c.weight[i];
         // A zero weight removes the sample, even where its loss is infinite.
-        [l, g] = w === 0 ? [0, 0] : [w * l, w * g];
+        const w = c.weight[i];
+        l = w === 0 ? 0 : w * l;
+        g = w === 0 ? 0 : w * g;
       }
       if (out) out[i] = l;
       if (c.grad) c.grad[i] = g * c.gscale;
