@@ -187,13 +187,13 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
       let loss = zero;
       let loss1 = zero;
       if (kind == BCE) {
-        log2V(a, zero, a1, zero);
+        log2V(a, zero, a1, zero, false);
         const lp = r0();
         const lp1 = r1();
         const u = f64x2.sub(one, a);
         const u1 = f64x2.sub(one, a1);
         // log1p(-p) = log(u) + ((1-u) - p)/u
-        log2V(u, f64x2.div(f64x2.sub(f64x2.sub(one, u), a), u), u1, f64x2.div(f64x2.sub(f64x2.sub(one, u1), a1), u1));
+        log2V(u, f64x2.div(f64x2.sub(f64x2.sub(one, u), a), u), u1, f64x2.div(f64x2.sub(f64x2.sub(one, u1), a1), u1), true);
         loss = bceV(o, a, t, w, u, lp, r0(), pw, pout, pg, gscale);
         loss1 = bceV(o + 16, a1, t1, w1, u1, lp1, r1(), pw, pout, pg, gscale);
       } else {
@@ -203,7 +203,7 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
         const u = f64x2.add(one, e);
         const u1 = f64x2.add(one, e1);
         // log1p(e) = log(u) + (e - (u-1))/u
-        log2V(u, f64x2.div(f64x2.sub(e, f64x2.sub(u, one)), u), u1, f64x2.div(f64x2.sub(e1, f64x2.sub(u1, one)), u1));
+        log2V(u, f64x2.div(f64x2.sub(e, f64x2.sub(u, one)), u), u1, f64x2.div(f64x2.sub(e1, f64x2.sub(u1, one)), u1), true);
         const l = r0();
         const l1 = r1();
         loss = logitsV(o, a, t, w, e, u, l, posW, pw, pout, pg, gscale);

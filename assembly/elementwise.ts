@@ -25,7 +25,7 @@ import { log1pPlainV, log1pS, log1pV, log2V, logPlainV, logS, r0, r1 } from './m
         const x1 = v128.load(px + o, 16);
         if (v128.all_true<i64>(v128.and(logPlainV(x), logPlainV(x1)))) {
           const zero = f64x2.splat(0);
-          log2V(x, zero, x1, zero);
+          log2V(x, zero, x1, zero, false);
           v128.store(pout + o, r0());
           v128.store(pout + o, r1(), 16);
           continue;

@@ -139,9 +139,12 @@ export const kLN2_HI = 0, kLN2_LO = 1, kLG1 = 2, kLG2 = 3, kLG3 = 4, kLG4 = 5, k
   return R1;
 }
 
-/** log(xa) + ca and log(xb) + cb for lanes in [2^-1022, +Infinity); c: log1p's correction (0 for log). */
+/**
+ * log(xa) + ca and log(xb) + cb for lanes in [2^-1022, +Infinity); c: log1p's correction. `withC` is a
+ * constant: false for a plain log (no addition of zero).
+ */
 // @ts-ignore: decorator
-@inline export function log2V(xa: v128, ca: v128, xb: v128, cb: v128): void {
+@inline export function log2V(xa: v128, ca: v128, xb: v128, cb: v128, withC: bool): void {
   const ia = i64x2.add(xa, kv(kSQRT2_SHIFT));
   const ib = i64x2.add(xb, kv(kSQRT2_SHIFT));
   const ka = expoToF64V(i64x2.shr_u(ia, 52));
@@ -168,8 +171,8 @@ export const kLN2_HI = 0, kLN2_LO = 1, kLG1 = 2, kLG2 = 3, kLG3 = 4, kLG4 = 5, k
   qb = f64x2.mul(zb, f64x2.add(kv(kLG1), f64x2.mul(wb, qb)));
   let ya = f64x2.mul(sa, f64x2.add(ha, f64x2.add(qa, pa)));
   let yb = f64x2.mul(sb, f64x2.add(hb, f64x2.add(qb, pb)));
-  ya = f64x2.add(ya, f64x2.add(f64x2.mul(ka, kv(kLN2_LO)), ca));
-  yb = f64x2.add(yb, f64x2.add(f64x2.mul(kb, kv(kLN2_LO)), cb));
+  ya = f64x2.add(ya, withC ? f64x2.add(f64x2.mul(ka, kv(kLN2_LO)), ca) : f64x2.mul(ka, kv(kLN2_LO)));
+  yb = f64x2.add(yb, withC ? f64x2.add(f64x2.mul(kb, kv(kLN2_LO)), cb) : f64x2.mul(kb, kv(kLN2_LO)));
   ya = f64x2.add(f64x2.sub(ya, ha), fa);
   yb = f64x2.add(f64x2.sub(yb, hb), fb);
   R0 = f64x2.add(ya, f64x2.mul(ka, kv(kLN2_HI)));
