@@ -9,7 +9,7 @@ type Row = number[];
 const L = fixture<{ log: Row[]; log1p: Row[] }>('log.json');
 const B = fixture<{ bce: Row[]; bceWithLogits: Record<string, Row[]> }>('binary.json');
 const col = (rows: Row[], j: number) => Float64Array.from(rows, (r) => r[j]);
-const max = (xs: number[]) => xs.reduce((a, b) => (b > a ? b : a), 0);
+const max = (xs: number[]) => xs.reduce((a, b) => Math.max(a, b), 0);
 
 function measure(k: Softxent): Record<string, number> {
   const out: Record<string, number> = {};

@@ -15,7 +15,8 @@ for (let round = 0; round < 15; round++) {
     for (const [chunk, k] of kernels) {
       const t0 = performance.now();
       op.lib(k, d);
-      (t[`${op.name} ${chunk}`] ??= []).push(((performance.now() - t0) * 1e6) / N);
+      const key = `${op.name} ${chunk}`;
+      t[key] = [...(t[key] ?? []), ((performance.now() - t0) * 1e6) / N];
     }
   }
 }

@@ -38,7 +38,7 @@ for (const n of SIZES) {
       await bench.run();
       for (const task of bench.tasks) {
         const r = task.result as { latency?: { p50?: number } };
-        (samples[task.name] ??= []).push(((r.latency?.p50 ?? Number.NaN) * 1e6) / n);
+        samples[task.name] = [...(samples[task.name] ?? []), ((r.latency?.p50 ?? Number.NaN) * 1e6) / n];
       }
     }
     rows.push({ op: op.name, n, ns: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)])) });
