@@ -11,7 +11,7 @@ import { makeData, OPS } from './ops.js';
 
 const TARGET = 3;
 const SIZES = [2 ** 10, 2 ** 20];
-const ROUNDS = 5;
+const ROUNDS = 9;
 
 const variants: [string, Softxent | null][] = [
   ['plain JS', null],
@@ -33,7 +33,7 @@ for (const n of SIZES) {
   for (const op of OPS) {
     const samples: Record<string, number[]> = {};
     for (let round = 0; round < ROUNDS; round++) {
-      const bench = new Bench({ time: n > 4096 ? 150 : 60, warmupTime: round === 0 ? 100 : 20 });
+      const bench = new Bench({ time: n > 4096 ? 100 : 40, warmupTime: round === 0 ? 100 : 20 });
       for (const [name, k] of variants) bench.add(name, k ? () => op.lib(k, d) : () => op.plain(d));
       await bench.run();
       for (const task of bench.tasks) {
