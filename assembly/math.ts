@@ -121,7 +121,7 @@ export const kLN2_HI = 0, kLN2_LO = 1, kLG1 = 2, kLG2 = 3, kLG3 = 4, kLG4 = 5, k
 // ---------------------------------------------------------------------------------------------
 // Two-vector twins. The kernels are latency-bound (division and polynomial chains), and V8 keeps
 // the order of independent operations: the same steps on two vectors, interleaved, let the CPU
-// overlap the two chains (measured 1.2-1.6x). Same operations per lane as the one-vector bodies,
+// overlap the two chains (measured 1.3x for log, 1.4x for bceWithLogits). Same operations per lane as the one-vector bodies,
 // so the same bits. The two results are left in R0 and R1, read with r0() and r1().
 
 // @ts-ignore: decorator (compiled only where used: the scalar build has no v128)
@@ -179,7 +179,7 @@ export const kLN2_HI = 0, kLN2_LO = 1, kLG1 = 2, kLG2 = 3, kLG3 = 4, kLG4 = 5, k
   R1 = f64x2.add(yb, f64x2.mul(kb, kv(kLN2_HI)));
 }
 
-/** e^xa and e^xb for lanes with |x| <= 708, as expV. */
+/** e^xa and e^xb for lanes with |x| <= 708 (normal results): expS's steps with one exact scaling. */
 // @ts-ignore: decorator
 @inline export function exp2V(xa: v128, xb: v128): void {
   const ka = f64x2.nearest(f64x2.mul(xa, kv(kINVLN2)));
@@ -233,16 +233,7 @@ export function logS(x: f64): f64 {
   return logCore(reinterpret<f64>(ix) - 1.0, dk, 0);
 }
 
-/** log for lanes in [2^-1022, +Infinity); the caller routes other lanes to logS. */
-// @ts-ignore: decorator
-@inline export function logV(x: v128): v128 {
-  const ix = i64x2.add(x, kv(kSQRT2_SHIFT));
-  const dk = expoToF64V(i64x2.shr_u(ix, 52));
-  const fr = f64x2.sub(i64x2.add(v128.and(ix, kv(kMANT)), kv(kSQRT2_HALF)), kv(kONE));
-  return logCoreV(fr, dk, f64x2.splat(0));
-}
-
-/** Lanes that logV handles: 2^-1022 <= x < +Infinity (false for NaN). */
+/** Lanes that log2V handles: 2^-1022 <= x < +Infinity (false for NaN). */
 // @ts-ignore: decorator
 @inline export function logPlainV(x: v128): v128 {
   return v128.and(f64x2.ge(x, kv(kMIN_NORMAL)), f64x2.lt(x, kv(kINF)));
@@ -315,19 +306,10 @@ export function log1pFromS(u: f64, cnum: f64): f64 {
   return logCore(reinterpret<f64>(iu) - 1.0, dk, c);
 }
 
-/** log1pFromS for lanes with u in (0, 2]. */
-// @ts-ignore: decorator
-@inline export function log1pFromV(u: v128, cnum: v128): v128 {
-  const iu = i64x2.add(u, kv(kSQRT2_SHIFT));
-  const dk = expoToF64V(i64x2.shr_u(iu, 52));
-  const fr = f64x2.sub(i64x2.add(v128.and(iu, kv(kMANT)), kv(kSQRT2_HALF)), kv(kONE));
-  return logCoreV(fr, dk, f64x2.div(cnum, u));
-}
-
 // ---------------------------------------------------------------------------------------------
 // exp, fdlibm e_exp.c (< 1 ulp): x = k ln2 + r, |r| <= ln2/2, exp(r) = 1 + r + r c/(2 - c) with
 // c = r - r^2 R(r^2); the result is scaled by 2^k in two steps so that subnormal results round once
-// (for normal results the two steps are exact, so expV's single step gives the same bits).
+// (for normal results the two steps are exact, so exp2V's single step gives the same bits).
 
 // @ts-ignore: decorator
 @inline function expCore(x: f64): f64 {
@@ -355,25 +337,7 @@ export function expS(x: f64): f64 {
   return expCore(x);
 }
 
-/** e^x for lanes with -708 <= x <= 708 (normal results): expS's steps with one exact scaling. */
-// @ts-ignore: decorator
-@inline export function expV(x: v128): v128 {
-  const dk = f64x2.nearest(f64x2.mul(x, kv(kINVLN2)));
-  const hi = f64x2.sub(x, f64x2.mul(dk, kv(kLN2_HI)));
-  const lo = f64x2.mul(dk, kv(kLN2_LO));
-  const r = f64x2.sub(hi, lo);
-  const rr = f64x2.mul(r, r);
-  let p = f64x2.add(kv(kP4), f64x2.mul(rr, kv(kP5)));
-  p = f64x2.add(kv(kP3), f64x2.mul(rr, p));
-  p = f64x2.add(kv(kP2), f64x2.mul(rr, p));
-  p = f64x2.add(kv(kP1), f64x2.mul(rr, p));
-  const c = f64x2.sub(r, f64x2.mul(rr, p));
-  const q = f64x2.div(f64x2.mul(r, c), f64x2.sub(kv(kTWO), c));
-  const y = f64x2.add(kv(kONE), f64x2.add(f64x2.sub(q, lo), hi));
-  return f64x2.mul(y, i64x2.shl(i64x2.add(f64x2.add(dk, kv(kSHIFT)), kv(kBIAS)), 52));
-}
-
-/** Lanes that expV handles: |x| <= 708 (false for NaN). */
+/** Lanes that exp2V handles: |x| <= 708 (false for NaN). */
 // @ts-ignore: decorator
 @inline export function expPlainV(x: v128): v128 {
   return v128.and(f64x2.le(x, kv(kEXP_NORMAL)), f64x2.ge(x, kv(kEXP_NORMAL_NEG)));
