@@ -33,6 +33,10 @@ export const RES: usize = memory.data(24, 16);
 
 const BCE = 0;
 const LOGITS = 1;
+// Flags: which optional arrays are present (weight, per-sample output, gradient).
+const W = 1;
+const O = 2;
+const G = 4;
 
 // @ts-ignore: decorator
 @inline function bad(i: i32, arg: i32): i32 {
@@ -94,19 +98,19 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
 // Plain lanes of a pair: in domain, no clamp, no infinity, no subnormal. Other pairs (bad input
 // included) take the scalar path.
 // @ts-ignore: decorator
-@inline function plainV(kind: i32, a: v128, t: v128, w: v128, pw: usize): v128 {
+@inline function plainV(kind: i32, f: i32, a: v128, t: v128, w: v128): v128 {
   const zero = f64x2.splat(0);
   let ok = v128.and(f64x2.ge(t, zero), f64x2.le(t, kv(kONE)));
   if (kind == BCE) ok = v128.and(ok, v128.and(f64x2.ge(a, kv(kP_MIN)), f64x2.lt(a, kv(kONE))));
   else ok = v128.and(ok, expPlainV(a));
-  if (pw) ok = v128.and(ok, v128.and(f64x2.ge(w, zero), f64x2.lt(w, kv(kINF))));
+  if (f & W) ok = v128.and(ok, v128.and(f64x2.ge(w, zero), f64x2.lt(w, kv(kINF))));
   return ok;
 }
 
 // Weights, stores and the gradient factor of a pair; returns the weighted loss.
 // @ts-ignore: decorator
-@inline function finishV(kind: i32, o: usize, loss: v128, g: v128, w: v128, pw: usize, pout: usize, pg: usize, gscale: f64): v128 {
-  if (pw) {
+@inline function finishV(kind: i32, f: i32, o: usize, loss: v128, g: v128, w: v128, pout: usize, pg: usize, gscale: f64): v128 {
+  if (f & W) {
     loss = f64x2.mul(w, loss);
     g = f64x2.mul(w, g);
     if (kind == LOGITS) {
@@ -115,24 +119,24 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
       g = v128.andnot(g, w0);
     }
   }
-  if (pout) v128.store(pout + o, loss);
-  if (pg) v128.store(pg + o, f64x2.mul(g, f64x2.splat(gscale)));
+  if (f & O) v128.store(pout + o, loss);
+  if (f & G) v128.store(pg + o, f64x2.mul(g, f64x2.splat(gscale)));
   return loss;
 }
 
 // bce of a pair from u = 1 - p, lp = log p and l1p = log1p(-p).
 // @ts-ignore: decorator
-@inline function bceV(o: usize, a: v128, t: v128, w: v128, u: v128, lp: v128, l1p: v128, pw: usize, pout: usize, pg: usize, gscale: f64): v128 {
+@inline function bceV(f: i32, o: usize, a: v128, t: v128, w: v128, u: v128, lp: v128, l1p: v128, pout: usize, pg: usize, gscale: f64): v128 {
   const zero = f64x2.splat(0);
   const loss = f64x2.sub(f64x2.sub(zero, f64x2.mul(t, lp)), f64x2.mul(f64x2.sub(kv(kONE), t), l1p));
   let g = zero;
-  if (pg) g = f64x2.div(f64x2.sub(a, t), f64x2.mul(a, u));
-  return finishV(BCE, o, loss, g, w, pw, pout, pg, gscale);
+  if (f & G) g = f64x2.div(f64x2.sub(a, t), f64x2.mul(a, u));
+  return finishV(BCE, f, o, loss, g, w, pout, pg, gscale);
 }
 
 // bceWithLogits of a pair from e = exp(-|x|), u = 1 + e and l = log1p(e).
 // @ts-ignore: decorator
-@inline function logitsV(o: usize, a: v128, t: v128, w: v128, e: v128, u: v128, l: v128, posW: f64, pw: usize, pout: usize, pg: usize, gscale: f64): v128 {
+@inline function logitsV(f: i32, o: usize, a: v128, t: v128, w: v128, e: v128, u: v128, l: v128, posW: f64, pout: usize, pg: usize, gscale: f64): v128 {
   const zero = f64x2.splat(0);
   const one = kv(kONE);
   const spPos = f64x2.add(f64x2.pmax(a, zero), l);
@@ -141,22 +145,20 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
   const cb = f64x2.sub(one, t);
   const loss = f64x2.add(f64x2.mul(ca, spNeg), f64x2.mul(cb, spPos));
   let g = zero;
-  if (pg) {
+  if (f & G) {
     const sig = f64x2.div(v128.bitselect(one, e, f64x2.ge(a, zero)), u);
     g = f64x2.sub(f64x2.mul(f64x2.add(ca, cb), sig), ca);
   }
-  return finishV(LOGITS, o, loss, g, w, pw, pout, pg, gscale);
+  return finishV(LOGITS, f, o, loss, g, w, pout, pg, gscale);
 }
 
-// @ts-ignore: decorator
-@inline function loadW(pw: usize, o: usize): v128 {
-  return pw ? v128.load(pw + o) : kv(kONE);
-}
 
-// `kind` is a constant at each call site: inlining folds the choice away. Four elements a step, as
-// two vectors whose log/exp chains are interleaved (log2V, exp2V): the loop is latency-bound.
+// `kind` and the flags `f` are constants at each call site: inlining folds the choices away, so that
+// each combination gets a loop without branches (V8 does not unswitch loops, and its register
+// allocator spills around every merge). Four elements a step, as two vectors whose log/exp chains
+// are interleaved (log2V, exp2V): the loop is latency-bound.
 // @ts-ignore: decorator
-@inline function run(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64, posW: f64): i32 {
+@inline function run(kind: i32, f: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64, posW: f64): i32 {
   sumReset();
   let i = 0;
   if (ASC_FEATURE_SIMD) {
@@ -171,11 +173,11 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
       const one = kv(kONE);
       const a = v128.load(pa + o);
       const t = v128.load(pt + o);
-      const w = loadW(pw, o);
+      const w = f & W ? v128.load(pw + o) : one;
       const a1 = v128.load(pa + o, 16);
       const t1 = v128.load(pt + o, 16);
-      const w1 = pw ? v128.load(pw + o, 16) : one;
-      if (!v128.all_true<i64>(v128.and(plainV(kind, a, t, w, pw), plainV(kind, a1, t1, w1, pw)))) {
+      const w1 = f & W ? v128.load(pw + o, 16) : one;
+      if (!v128.all_true<i64>(v128.and(plainV(kind, f, a, t, w), plainV(kind, f, a1, t1, w1)))) {
         for (let j = i; j < i + 4; j++) {
           const r = elem(kind, pa, pt, pw, pout, pg, j, gscale, posW);
           if (r >= 0) return r;
@@ -192,8 +194,8 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
         const u1 = f64x2.sub(one, a1);
         // log1p(-p) = log(u) + ((1-u) - p)/u
         log2V(u, f64x2.div(f64x2.sub(f64x2.sub(one, u), a), u), u1, f64x2.div(f64x2.sub(f64x2.sub(one, u1), a1), u1), true);
-        loss = bceV(o, a, t, w, u, lp, r0(), pw, pout, pg, gscale);
-        loss1 = bceV(o + 16, a1, t1, w1, u1, lp1, r1(), pw, pout, pg, gscale);
+        loss = bceV(f, o, a, t, w, u, lp, r0(), pout, pg, gscale);
+        loss1 = bceV(f, o + 16, a1, t1, w1, u1, lp1, r1(), pout, pg, gscale);
       } else {
         exp2V(f64x2.pmin(a, f64x2.sub(zero, a)), f64x2.pmin(a1, f64x2.sub(zero, a1)));
         const e = r0();
@@ -204,8 +206,8 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
         log2V(u, f64x2.div(f64x2.sub(e, f64x2.sub(u, one)), u), u1, f64x2.div(f64x2.sub(e1, f64x2.sub(u1, one)), u1), true);
         const l = r0();
         const l1 = r1();
-        loss = logitsV(o, a, t, w, e, u, l, posW, pw, pout, pg, gscale);
-        loss1 = logitsV(o + 16, a1, t1, w1, e1, u1, l1, posW, pw, pout, pg, gscale);
+        loss = logitsV(f, o, a, t, w, e, u, l, posW, pout, pg, gscale);
+        loss1 = logitsV(f, o + 16, a1, t1, w1, e1, u1, l1, posW, pout, pg, gscale);
       }
       const y = f64x2.sub(loss, c0);
       const tt = f64x2.add(s0, y);
@@ -227,10 +229,35 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
   return -1;
 }
 
+// One specialized loop per combination of present arrays.
+// @ts-ignore: decorator
+@inline function dispatch(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64, posW: f64): i32 {
+  const f = (pw ? W : 0) | (pout ? O : 0) | (pg ? G : 0);
+  if (!ASC_FEATURE_SIMD) return run(kind, f, pa, pt, pw, pout, pg, n, gscale, posW);
+  switch (f) {
+    case 0:
+      return run(kind, 0, pa, pt, pw, pout, pg, n, gscale, posW);
+    case W:
+      return run(kind, W, pa, pt, pw, pout, pg, n, gscale, posW);
+    case O:
+      return run(kind, O, pa, pt, pw, pout, pg, n, gscale, posW);
+    case W | O:
+      return run(kind, W | O, pa, pt, pw, pout, pg, n, gscale, posW);
+    case G:
+      return run(kind, G, pa, pt, pw, pout, pg, n, gscale, posW);
+    case W | G:
+      return run(kind, W | G, pa, pt, pw, pout, pg, n, gscale, posW);
+    case O | G:
+      return run(kind, O | G, pa, pt, pw, pout, pg, n, gscale, posW);
+    default:
+      return run(kind, W | O | G, pa, pt, pw, pout, pg, n, gscale, posW);
+  }
+}
+
 export function bce(pp: usize, pt: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64): i32 {
-  return run(BCE, pp, pt, pw, pout, pg, n, gscale, 1);
+  return dispatch(BCE, pp, pt, pw, pout, pg, n, gscale, 1);
 }
 
 export function bceWithLogits(px: usize, pt: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64, posW: f64): i32 {
-  return run(LOGITS, px, pt, pw, pout, pg, n, gscale, posW);
+  return dispatch(LOGITS, px, pt, pw, pout, pg, n, gscale, posW);
 }

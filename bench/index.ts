@@ -33,7 +33,7 @@ for (const n of SIZES) {
   for (const op of OPS) {
     const samples: Record<string, number[]> = {};
     for (let round = 0; round < ROUNDS; round++) {
-      const bench = new Bench({ time: n > 4096 ? 100 : 40, warmupTime: round === 0 ? 100 : 20 });
+      const bench = new Bench({ time: n > 4096 ? 100 : 40, iterations: 10, warmupTime: round === 0 ? 100 : 20 });
       for (const [name, k] of variants) bench.add(name, k ? () => op.lib(k, d) : () => op.plain(d));
       await bench.run();
       for (const task of bench.tasks) {

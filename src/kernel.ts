@@ -37,7 +37,7 @@ export interface Wasm {
 export interface KernelOptions {
   /** false forces the scalar build; default: SIMD where WebAssembly.validate accepts it. */
   simd?: boolean;
-  /** Elements per streamed chunk (even, 2..2^20); default 16384. */
+  /** Elements per streamed chunk (even, so that every slot is 16-byte aligned; 2..2^20); default 16384. */
   chunk?: number;
 }
 
