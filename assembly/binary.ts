@@ -134,24 +134,25 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
   return finishV(BCE, f, o, loss, g, w, pout, pg, gscale);
 }
 
-// bceWithLogits of a pair from e = exp(-|x|), u = 1 + e and l = log1p(e).
+// bceWithLogits of a pair from l = log1p(exp(-|x|)) and (with a gradient) sig = sigmoid(x).
 // @ts-ignore: decorator
-@inline function logitsV(f: i32, o: usize, a: v128, t: v128, w: v128, e: v128, u: v128, l: v128, posW: f64, pout: usize, pg: usize, gscale: f64): v128 {
+@inline function logitsV(f: i32, o: usize, a: v128, t: v128, w: v128, sig: v128, l: v128, posW: f64, pout: usize, pg: usize, gscale: f64): v128 {
   const zero = f64x2.splat(0);
-  const one = kv(kONE);
   const spPos = f64x2.add(f64x2.pmax(a, zero), l);
   const spNeg = f64x2.add(f64x2.pmax(f64x2.sub(zero, a), zero), l);
   const ca = f64x2.mul(f64x2.splat(posW), t);
-  const cb = f64x2.sub(one, t);
+  const cb = f64x2.sub(kv(kONE), t);
   const loss = f64x2.add(f64x2.mul(ca, spNeg), f64x2.mul(cb, spPos));
   let g = zero;
-  if (f & G) {
-    const sig = f64x2.div(v128.bitselect(one, e, f64x2.ge(a, zero)), u);
-    g = f64x2.sub(f64x2.mul(f64x2.add(ca, cb), sig), ca);
-  }
+  if (f & G) g = f64x2.sub(f64x2.mul(f64x2.add(ca, cb), sig), ca);
   return finishV(LOGITS, f, o, loss, g, w, pout, pg, gscale);
 }
 
+// sigmoid(x) from e = exp(-|x|) and u = 1 + e: 1/u for x >= 0, e/u below.
+// @ts-ignore: decorator
+@inline function sigmoidV(a: v128, e: v128, u: v128): v128 {
+  return f64x2.div(v128.bitselect(kv(kONE), e, f64x2.ge(a, f64x2.splat(0))), u);
+}
 
 // `kind` and the flags `f` are constants at each call site: inlining folds the choices away, so that
 // each combination gets a loop without branches (V8 does not unswitch loops, and its register
@@ -202,12 +203,13 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
         const e1 = r1();
         const u = f64x2.add(one, e);
         const u1 = f64x2.add(one, e1);
+        // Everything that needs e before the log, so that fewer vectors stay live across it.
+        const sig = f & G ? sigmoidV(a, e, u) : zero;
+        const sig1 = f & G ? sigmoidV(a1, e1, u1) : zero;
         // log1p(e) = log(u) + (e - (u-1))/u
         log2V(u, f64x2.div(f64x2.sub(e, f64x2.sub(u, one)), u), u1, f64x2.div(f64x2.sub(e1, f64x2.sub(u1, one)), u1), true);
-        const l = r0();
-        const l1 = r1();
-        loss = logitsV(f, o, a, t, w, e, u, l, posW, pout, pg, gscale);
-        loss1 = logitsV(f, o + 16, a1, t1, w1, e1, u1, l1, posW, pout, pg, gscale);
+        loss = logitsV(f, o, a, t, w, sig, r0(), posW, pout, pg, gscale);
+        loss1 = logitsV(f, o + 16, a1, t1, w1, sig1, r1(), posW, pout, pg, gscale);
       }
       const y = f64x2.sub(loss, c0);
       const tt = f64x2.add(s0, y);
