@@ -303,3 +303,33 @@ describe.each(CHUNKED)('chunk boundaries on %s (8-element chunks)', (_name, make
     expect(() => k.bce(d.p, d.t)).toThrow('bce: targets[29] = 7 is outside [0, 1]');
   });
 });
+
+describe('every backend throws the same error for the same bad input', () => {
+  it('holds for random batches with random bad values at random places (property)', async () => {
+    const ks = await Promise.all(CHUNKED.map(([, make]) => make()));
+    const bad = fc.constantFrom(Number.NaN, -0.5, 1.5, Infinity, -Infinity, -1e-300);
+    const arb = fc.record({
+      n: fc.integer({ min: 1, max: 40 }),
+      fn: fc.constantFrom('bce' as const, 'bceWithLogits' as const),
+      hits: fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.nat(), bad), { maxLength: 3 }),
+    });
+    fc.assert(
+      fc.property(arb, ({ n, fn, hits }) => {
+        const arrays = [0, 1, 2].map((j) => Float64Array.from({ length: n }, (_, i) => ((i + 1) * (j + 2) * 0.37) % 1));
+        for (const [which, at, v] of hits) arrays[which][at % n] = v;
+        const copies = arrays.map((a) => a.slice());
+        const messages = ks.map((k) => {
+          try {
+            k[fn](arrays[0], arrays[1], { weight: arrays[2], reduction: 'sum' });
+            return 'ok';
+          } catch (e) {
+            return `${(e as Error).constructor.name}: ${(e as Error).message}`;
+          }
+        });
+        expect(new Set(messages).size, messages.join(' | ')).toBe(1);
+        expect(arrays).toEqual(copies);
+      }),
+      { numRuns: 300, seed: 7 },
+    );
+  });
+});
