@@ -7,7 +7,7 @@ function describe(v: unknown): string {
   if (v === null) return 'null';
   if (typeof v === 'object' || typeof v === 'function') {
     const name = (v as { constructor?: { name?: string } }).constructor?.name;
-    return name ? `a ${name}` : 'an object';
+    return name ? `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}` : 'an object';
   }
   return typeof v === 'string' ? `the string '${v}'` : `${typeof v} ${String(v)}`;
 }
