@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Arena } from '../src/arena.js';
 import { createKernel, reference, type Softxent, simdSupported } from '../src/index.js';
 import { fixture } from './helpers.js';
 
@@ -61,5 +62,36 @@ describe('the SIMD and scalar builds', () => {
         same(a, run(scalar, 'bceWithLogits', rows, Number(pw))[i]);
       });
     }
+  });
+});
+
+describe('Arena', () => {
+  it('rebuilds its view after the memory grows (growth detaches the old buffer)', () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 64 });
+    const arena = new Arena(memory, 100, 64);
+    expect(arena.ptr(0) % 64).toBe(0);
+    const before = arena.heap();
+    before[arena.ptr(1) / 8] = 42;
+    memory.grow(2);
+    expect(before.length).toBe(0);
+    const after = arena.heap();
+    expect(after.length).toBe(memory.buffer.byteLength / 8);
+    expect(after[arena.ptr(1) / 8]).toBe(42);
+  });
+
+  it('streams every element once, in chunks, and stops when asked', () => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const arena = new Arena(memory, 0, 4);
+    const x = Float64Array.from({ length: 10 }, (_, i) => i);
+    const y = new Float64Array(10);
+    const seen: number[] = [];
+    arena.stream(10, [x], [y], (p, len, start) => {
+      const h = arena.heap();
+      for (let i = 0; i < len; i++) h[p[1] / 8 + i] = 2 * h[p[0] / 8 + i];
+      seen.push(start, len);
+      return start < 4;
+    });
+    expect(seen).toEqual([0, 4, 4, 4]);
+    expect(Array.from(y)).toEqual([0, 2, 4, 6, 0, 0, 0, 0, 0, 0]);
   });
 });
