@@ -1,0 +1,27 @@
+// The README's usage example runs as written, against the library.
+import { readFileSync } from 'node:fs';
+import { expect, it } from 'vitest';
+import * as softxent from '../src/index.js';
+
+it("the README's Use example runs and its comments hold", async () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const block = readme.split('## Use')[1].split('```ts\n')[1].split('```')[0];
+  const body = block.replace(/^import .*$/m, '');
+  const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
+  const run = new AsyncFunction(
+    'createKernel',
+    'reference',
+    'expandSoftLabels',
+    `${body}\nreturn { k, s, loss, total, grad, perSample, hard, probs, targets };`,
+  );
+  const r = await run(softxent.createKernel, softxent.reference, softxent.expandSoftLabels);
+  expect(r.k.backend).toBe('wasm-simd');
+  expect(r.s.backend).toBe('wasm');
+  expect(typeof r.loss).toBe('number');
+  expect(r.total).toBeGreaterThan(r.loss);
+  expect(r.grad.some((g: number) => g !== 0)).toBe(true);
+  expect(r.perSample).toBeInstanceOf(Float64Array);
+  const soft = r.k.bce(r.probs, r.targets, { reduction: 'sum' });
+  const hard = r.k.bce(r.hard.x, r.hard.targets, { weight: r.hard.weight, reduction: 'sum' });
+  expect(Math.abs(hard - soft)).toBeLessThanOrEqual(1e-15 * soft);
+});
