@@ -51,7 +51,7 @@ const INF: u64 = 0x7ff0000000000000; // +Infinity
 const SQRT2_SHIFT: u64 = 0x00095f6200000000; // (0x3ff00000 - 0x3fe6a09e) << 32
 const SQRT2_HALF: u64 = 0x3fe6a09e00000000; // high word of sqrt(2)/2
 const MANT: u64 = 0x000fffffffffffff;
-// Below 2^-144 < e^-100 BCE's clamp of log(p) at -100 may act: such p take the scalar path.
+// BCE clamps log(p) at -100, which acts below e^-100 = 3.7e-44: p < 2^-144 takes the scalar path.
 const P_MIN: u64 = 0x36f0000000000000; // 2^-144 = 4.48e-44
 
 // The vector table: one f64 (or i64) per entry, splatted on load.
