@@ -7,7 +7,10 @@ export interface LossOptions {
   reduction?: Reduction;
   /** Per-sample weight, finite and >= 0, one per sample. */
   weight?: Float64Array;
-  /** Receives d(result)/d(prediction) elementwise; may be the prediction array itself. */
+  /**
+   * Receives d(result)/d(prediction) elementwise. May be the very array of an input (in place), but
+   * must not partially overlap one.
+   */
   grad?: Float64Array;
 }
 
@@ -36,8 +39,18 @@ export interface Softxent {
   readonly backend: Backend;
   /** Bytes of WebAssembly linear memory held now (0 for the reference). */
   memoryBytes(): number;
+  /** Natural log, < 1 ulp, IEEE special cases (log(0) = -Infinity, log(-1) = NaN). */
   log: Elementwise;
+  /** log(1 + x), < 1 ulp, IEEE special cases. */
   log1p: Elementwise;
+  /**
+   * Binary cross-entropy of probabilities p against soft targets t, both in [0, 1]:
+   * -t max(log p, -100) - (1-t) max(log1p(-p), -100) (PyTorch's F.binary_cross_entropy, accurate).
+   */
   bce: BinaryLoss<LossOptions>;
+  /**
+   * Binary cross-entropy of logits x against soft targets t in [0, 1]:
+   * posWeight t softplus(-x) + (1-t) softplus(x) (PyTorch's F.binary_cross_entropy_with_logits).
+   */
   bceWithLogits: BinaryLoss<BceWithLogitsOptions>;
 }
