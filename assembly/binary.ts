@@ -15,6 +15,8 @@ import {
   expPlainV,
   expS,
   kINF,
+  kMIN_NORMAL,
+  kNEG100,
   kONE,
   kP_MIN,
   kv,
@@ -134,6 +136,37 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
   return finishV(BCE, f, o, loss, g, w, pout, pg, gscale);
 }
 
+// bce of a pair where the clamp may act (p < 2^-144, p = 0 or 1): lp and l1p are clamped at -100,
+// and a clamped term contributes 0 to the gradient, as in the scalar path (same bits).
+// @ts-ignore: decorator
+@inline function bceClampV(f: i32, o: usize, a: v128, t: v128, w: v128, u: v128, lp: v128, l1p: v128, pout: usize, pg: usize, gscale: f64): v128 {
+  const zero = f64x2.splat(0);
+  const one = kv(kONE);
+  const m100 = kv(kNEG100);
+  lp = f64x2.pmax(lp, m100);
+  l1p = f64x2.pmax(l1p, m100);
+  const loss = f64x2.sub(f64x2.sub(zero, f64x2.mul(t, lp)), f64x2.mul(f64x2.sub(one, t), l1p));
+  let g = zero;
+  if (f & G) {
+    const m1 = f64x2.gt(lp, m100);
+    const m2 = f64x2.gt(l1p, m100);
+    const g1 = v128.and(f64x2.div(f64x2.sub(zero, t), a), m1);
+    const g2 = v128.and(f64x2.div(f64x2.sub(one, t), u), m2);
+    g = v128.bitselect(f64x2.div(f64x2.sub(a, t), f64x2.mul(a, u)), f64x2.add(g1, g2), v128.and(m1, m2));
+  }
+  return finishV(BCE, f, o, loss, g, w, pout, pg, gscale);
+}
+
+// Lanes of a pair in bce's domain: p and t in [0, 1], weight finite and >= 0 (false for NaN).
+// @ts-ignore: decorator
+@inline function bceValidV(f: i32, a: v128, t: v128, w: v128): v128 {
+  const zero = f64x2.splat(0);
+  const one = kv(kONE);
+  let ok = v128.and(v128.and(f64x2.ge(t, zero), f64x2.le(t, one)), v128.and(f64x2.ge(a, zero), f64x2.le(a, one)));
+  if (f & W) ok = v128.and(ok, v128.and(f64x2.ge(w, zero), f64x2.lt(w, kv(kINF))));
+  return ok;
+}
+
 // bceWithLogits of a pair from l = log1p(exp(-|x|)) and (with a gradient) sig = sigmoid(x).
 // @ts-ignore: decorator
 @inline function logitsV(f: i32, o: usize, a: v128, t: v128, w: v128, sig: v128, l: v128, posW: f64, pout: usize, pg: usize, gscale: f64): v128 {
@@ -178,16 +211,30 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
       const a1 = v128.load(pa + o, 16);
       const t1 = v128.load(pt + o, 16);
       const w1 = f & W ? v128.load(pw + o, 16) : one;
-      if (!v128.all_true<i64>(v128.and(plainV(kind, f, a, t, w), plainV(kind, f, a1, t1, w1)))) {
-        for (let j = i; j < i + 4; j++) {
-          const r = elem(kind, pa, pt, pw, pout, pg, j, gscale, posW);
-          if (r >= 0) return r;
-        }
-        continue;
-      }
       let loss = zero;
       let loss1 = zero;
-      if (kind == BCE) {
+      if (!v128.all_true<i64>(v128.and(plainV(kind, f, a, t, w), plainV(kind, f, a1, t1, w1)))) {
+        if (kind == BCE && v128.all_true<i64>(v128.and(bceValidV(f, a, t, w), bceValidV(f, a1, t1, w1)))) {
+          // Saturated or tiny probabilities, common in confident predictions: vectorized clamps.
+          const mn = kv(kMIN_NORMAL);
+          log2V(f64x2.pmax(a, mn), zero, f64x2.pmax(a1, mn), zero, false);
+          const lp = r0();
+          const lp1 = r1();
+          const u = f64x2.sub(one, a);
+          const u1 = f64x2.sub(one, a1);
+          const v = f64x2.pmax(u, mn);
+          const v1 = f64x2.pmax(u1, mn);
+          log2V(v, f64x2.div(f64x2.sub(f64x2.sub(one, u), a), v), v1, f64x2.div(f64x2.sub(f64x2.sub(one, u1), a1), v1), true);
+          loss = bceClampV(f, o, a, t, w, u, lp, r0(), pout, pg, gscale);
+          loss1 = bceClampV(f, o + 16, a1, t1, w1, u1, lp1, r1(), pout, pg, gscale);
+        } else {
+          for (let j = i; j < i + 4; j++) {
+            const r = elem(kind, pa, pt, pw, pout, pg, j, gscale, posW);
+            if (r >= 0) return r;
+          }
+          continue;
+        }
+      } else if (kind == BCE) {
         log2V(a, zero, a1, zero, false);
         const lp = r0();
         const lp1 = r1();

@@ -53,19 +53,20 @@ const SQRT2_HALF: u64 = 0x3fe6a09e00000000; // high word of sqrt(2)/2
 const MANT: u64 = 0x000fffffffffffff;
 // BCE clamps log(p) at -100, which acts below e^-100 = 3.7e-44: p < 2^-144 takes the scalar path.
 const P_MIN: u64 = 0x36f0000000000000; // 2^-144 = 4.48e-44
+const NEG100: u64 = 0xc059000000000000; // -100
 
 // The vector table: one f64 (or i64) per entry, splatted on load.
 const K: usize = memory.data<u64>([
   LN2_HI, LN2_LO, LG1, LG2, LG3, LG4, LG5, LG6, LG7, INVLN2, P1, P2, P3, P4, P5, EXP_NORMAL, EXP_NORMAL_NEG,
   SHIFT, KBIAS, ONE, TWO, HALF, MIN_NORMAL, TINY, L1P_HI, L1P_LO, FIFTY4, INF, SQRT2_SHIFT, SQRT2_HALF,
-  MANT, 1023, P_MIN,
+  MANT, 1023, P_MIN, NEG100,
 ]);
 // Table indices.
 export const kLN2_HI = 0, kLN2_LO = 1, kLG1 = 2, kLG2 = 3, kLG3 = 4, kLG4 = 5, kLG5 = 6, kLG6 = 7,
   kLG7 = 8, kINVLN2 = 9, kP1 = 10, kP2 = 11, kP3 = 12, kP4 = 13, kP5 = 14, kEXP_NORMAL = 15, kEXP_NORMAL_NEG = 16,
   kSHIFT = 17, kKBIAS = 18, kONE = 19, kTWO = 20, kHALF = 21, kMIN_NORMAL = 22, kTINY = 23,
   kL1P_HI = 24, kL1P_LO = 25, kFIFTY4 = 26, kINF = 27, kSQRT2_SHIFT = 28, kSQRT2_HALF = 29, kMANT = 30,
-  kBIAS = 31, kP_MIN = 32;
+  kBIAS = 31, kP_MIN = 32, kNEG100 = 33;
 
 // @ts-ignore: decorator
 @inline export function kv(i: i32): v128 {

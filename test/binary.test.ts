@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expandSoftLabels, type Softxent } from '../src/index.js';
+import { expandSoftLabels, reference, type Softxent } from '../src/index.js';
 import { BACKENDS, CHUNKED, fixture, ulp, ulpErr, worst } from './helpers.js';
 
 type BceRow = [p: number, t: number, loss: number, lossRes: number, grad: number, gradRes: number];
@@ -133,6 +133,17 @@ describe.each(BACKENDS)('bce, bceWithLogits on %s', (_name, make) => {
     const l = k.bce(f64([0, 1, 0, 1]), f64([0, 1, 1, 0]), { reduction: 'none', grad: g });
     expect(Array.from(l)).toEqual([0, 0, 100, 100]);
     expect(Array.from(g)).toEqual([1, -1, 0, 0]);
+    // Clamped, tiny and saturated probabilities mixed with plain ones, in every position of a block.
+    const ps = f64([1e-50, 0.3, 5e-324, 1, 1e-300, 2 ** -144, 0.999, 0, 4e-44, 0.5, 1 - 2 ** -53, 1e-20]);
+    const ts = f64([0.5, 0.2, 1, 0.25, 0.75, 1, 0, 0.5, 0.5, 0.5, 1, 0]);
+    const gm = new Float64Array(12);
+    const lm = k.bce(ps, ts, { reduction: 'none', grad: gm });
+    const gr = new Float64Array(12);
+    const lr = reference.bce(ps, ts, { reduction: 'none', grad: gr });
+    for (let i = 0; i < 12; i++) {
+      expect(Math.abs(lm[i] - lr[i]), `loss ${i}`).toBeLessThanOrEqual(2 * ulp(lr[i]));
+      expect(Math.abs(gm[i] - gr[i]), `grad ${i}`).toBeLessThanOrEqual(2 * ulp(gr[i]));
+    }
     const gx = new Float64Array(4);
     const lx = k.bceWithLogits(f64([Infinity, -Infinity, Infinity, 3]), f64([1, 0, 0.5, 0.5]), {
       reduction: 'none',
