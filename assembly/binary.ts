@@ -126,35 +126,52 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
   return loss;
 }
 
-// bce of a pair from u = 1 - p, lp = log p and l1p = log1p(-p).
+// bce of a pair from u = 1 - p, lp = log p and l1p = log1p(-p). With `clamp` (a constant: p may be
+// 0, 1 or below 2^-144) lp and l1p are clamped at -100 and a clamped term contributes 0 to the
+// gradient, as in the scalar path (same bits).
 // @ts-ignore: decorator
-@inline function bceV(f: i32, o: usize, a: v128, t: v128, w: v128, u: v128, lp: v128, l1p: v128, pout: usize, pg: usize, gscale: f64): v128 {
-  const zero = f64x2.splat(0);
-  const loss = f64x2.sub(f64x2.sub(zero, f64x2.mul(t, lp)), f64x2.mul(f64x2.sub(kv(kONE), t), l1p));
-  let g = zero;
-  if (f & G) g = f64x2.div(f64x2.sub(a, t), f64x2.mul(a, u));
-  return finishV(BCE, f, o, loss, g, w, pout, pg, gscale);
-}
-
-// bce of a pair where the clamp may act (p < 2^-144, p = 0 or 1): lp and l1p are clamped at -100,
-// and a clamped term contributes 0 to the gradient, as in the scalar path (same bits).
-// @ts-ignore: decorator
-@inline function bceClampV(f: i32, o: usize, a: v128, t: v128, w: v128, u: v128, lp: v128, l1p: v128, pout: usize, pg: usize, gscale: f64): v128 {
+@inline function bceV(f: i32, clamp: bool, o: usize, a: v128, t: v128, w: v128, u: v128, lp: v128, l1p: v128, pout: usize, pg: usize, gscale: f64): v128 {
   const zero = f64x2.splat(0);
   const one = kv(kONE);
   const m100 = kv(kNEG100);
-  lp = f64x2.pmax(lp, m100);
-  l1p = f64x2.pmax(l1p, m100);
+  if (clamp) {
+    lp = f64x2.pmax(lp, m100);
+    l1p = f64x2.pmax(l1p, m100);
+  }
   const loss = f64x2.sub(f64x2.sub(zero, f64x2.mul(t, lp)), f64x2.mul(f64x2.sub(one, t), l1p));
   let g = zero;
   if (f & G) {
-    const m1 = f64x2.gt(lp, m100);
-    const m2 = f64x2.gt(l1p, m100);
-    const g1 = v128.and(f64x2.div(f64x2.sub(zero, t), a), m1);
-    const g2 = v128.and(f64x2.div(f64x2.sub(one, t), u), m2);
-    g = v128.bitselect(f64x2.div(f64x2.sub(a, t), f64x2.mul(a, u)), f64x2.add(g1, g2), v128.and(m1, m2));
+    g = f64x2.div(f64x2.sub(a, t), f64x2.mul(a, u));
+    if (clamp) {
+      const m1 = f64x2.gt(lp, m100);
+      const m2 = f64x2.gt(l1p, m100);
+      const g1 = v128.and(f64x2.div(f64x2.sub(zero, t), a), m1);
+      const g2 = v128.and(f64x2.div(f64x2.sub(one, t), u), m2);
+      g = v128.bitselect(g, f64x2.add(g1, g2), v128.and(m1, m2));
+    }
   }
   return finishV(BCE, f, o, loss, g, w, pout, pg, gscale);
+}
+
+// bce of two pairs; returns the sum of their weighted losses (terms >= 0: one rounding more, and a
+// single Kahan sum instead of two).
+// @ts-ignore: decorator
+@inline function bce4(f: i32, clamp: bool, o: usize, a: v128, t: v128, w: v128, a1: v128, t1: v128, w1: v128, pout: usize, pg: usize, gscale: f64): v128 {
+  const zero = f64x2.splat(0);
+  const one = kv(kONE);
+  const mn = kv(kMIN_NORMAL);
+  // With clamp, 0 and subnormals take log(2^-1022) < -100: clamped, as their true log would be.
+  log2V(clamp ? f64x2.pmax(a, mn) : a, zero, clamp ? f64x2.pmax(a1, mn) : a1, zero, false);
+  const lp = r0();
+  const lp1 = r1();
+  const u = f64x2.sub(one, a);
+  const u1 = f64x2.sub(one, a1);
+  const v = clamp ? f64x2.pmax(u, mn) : u;
+  const v1 = clamp ? f64x2.pmax(u1, mn) : u1;
+  // log1p(-p) = log(u) + ((1-u) - p)/u
+  log2V(v, f64x2.div(f64x2.sub(f64x2.sub(one, u), a), v), v1, f64x2.div(f64x2.sub(f64x2.sub(one, u1), a1), v1), true);
+  const loss = bceV(f, clamp, o, a, t, w, u, lp, r0(), pout, pg, gscale);
+  return f64x2.add(loss, bceV(f, clamp, o + 16, a1, t1, w1, u1, lp1, r1(), pout, pg, gscale));
 }
 
 // Lanes of a pair in bce's domain: p and t in [0, 1], weight finite and >= 0 (false for NaN).
@@ -196,7 +213,7 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
   sumReset();
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    // Kahan sums, one per vector of the step.
+    // Kahan sums: bce adds its two vectors first, bceWithLogits keeps one sum per vector.
     let s0 = f64x2.splat(0);
     let c0 = f64x2.splat(0);
     let s1 = f64x2.splat(0);
@@ -216,17 +233,7 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
       if (!v128.all_true<i64>(v128.and(plainV(kind, f, a, t, w), plainV(kind, f, a1, t1, w1)))) {
         if (kind == BCE && v128.all_true<i64>(v128.and(bceValidV(f, a, t, w), bceValidV(f, a1, t1, w1)))) {
           // Saturated or tiny probabilities, common in confident predictions: vectorized clamps.
-          const mn = kv(kMIN_NORMAL);
-          log2V(f64x2.pmax(a, mn), zero, f64x2.pmax(a1, mn), zero, false);
-          const lp = r0();
-          const lp1 = r1();
-          const u = f64x2.sub(one, a);
-          const u1 = f64x2.sub(one, a1);
-          const v = f64x2.pmax(u, mn);
-          const v1 = f64x2.pmax(u1, mn);
-          log2V(v, f64x2.div(f64x2.sub(f64x2.sub(one, u), a), v), v1, f64x2.div(f64x2.sub(f64x2.sub(one, u1), a1), v1), true);
-          loss = bceClampV(f, o, a, t, w, u, lp, r0(), pout, pg, gscale);
-          loss1 = bceClampV(f, o + 16, a1, t1, w1, u1, lp1, r1(), pout, pg, gscale);
+          loss = bce4(f, true, o, a, t, w, a1, t1, w1, pout, pg, gscale);
         } else {
           for (let j = i; j < i + 4; j++) {
             const r = elem(kind, pa, pt, pw, pout, pg, j, gscale, posW);
@@ -235,15 +242,7 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
           continue;
         }
       } else if (kind == BCE) {
-        log2V(a, zero, a1, zero, false);
-        const lp = r0();
-        const lp1 = r1();
-        const u = f64x2.sub(one, a);
-        const u1 = f64x2.sub(one, a1);
-        // log1p(-p) = log(u) + ((1-u) - p)/u
-        log2V(u, f64x2.div(f64x2.sub(f64x2.sub(one, u), a), u), u1, f64x2.div(f64x2.sub(f64x2.sub(one, u1), a1), u1), true);
-        loss = bceV(f, o, a, t, w, u, lp, r0(), pout, pg, gscale);
-        loss1 = bceV(f, o + 16, a1, t1, w1, u1, lp1, r1(), pout, pg, gscale);
+        loss = bce4(f, false, o, a, t, w, a1, t1, w1, pout, pg, gscale);
       } else {
         exp2V(f64x2.pmin(a, f64x2.sub(zero, a)), f64x2.pmin(a1, f64x2.sub(zero, a1)));
         const e = r0();
@@ -262,10 +261,12 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
       const tt = f64x2.add(s0, y);
       c0 = f64x2.sub(f64x2.sub(tt, s0), y);
       s0 = tt;
-      const y1 = f64x2.sub(loss1, c1);
-      const tt1 = f64x2.add(s1, y1);
-      c1 = f64x2.sub(f64x2.sub(tt1, s1), y1);
-      s1 = tt1;
+      if (kind == LOGITS) {
+        const y1 = f64x2.sub(loss1, c1);
+        const tt1 = f64x2.add(s1, y1);
+        c1 = f64x2.sub(f64x2.sub(tt1, s1), y1);
+        s1 = tt1;
+      }
     }
     sumFold(f64x2.extract_lane(s0, 0), f64x2.extract_lane(s0, 1), f64x2.extract_lane(c0, 0), f64x2.extract_lane(c0, 1));
     sumFold(f64x2.extract_lane(s1, 0), f64x2.extract_lane(s1, 1), f64x2.extract_lane(c1, 0), f64x2.extract_lane(c1, 1));
