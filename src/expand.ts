@@ -1,4 +1,4 @@
-import { expectF64 } from './validate.js';
+import { badWeight, expectF64, expectLength, inUnit, isWeight, outsideUnit } from './validate.js';
 
 /** A hard-label dataset: every target is 0 or 1. */
 export interface HardLabels {
@@ -18,13 +18,8 @@ export function expandSoftLabels(x: Float64Array, targets: Float64Array, weight?
   expectF64(fn, 'targets', targets);
   if (weight !== undefined) expectF64(fn, 'weight', weight);
   const n = x.length;
-  for (const [name, a] of [
-    ['targets', targets],
-    ['weight', weight],
-  ] as const) {
-    if (a && a.length !== n)
-      throw new RangeError(`${fn}: ${name} has length ${a.length}, expected ${n} (the length of x)`);
-  }
+  expectLength(fn, 'targets', targets, n, 'x');
+  if (weight !== undefined) expectLength(fn, 'weight', weight, n, 'x');
   const out: HardLabels = {
     x: new Float64Array(2 * n),
     targets: new Float64Array(2 * n),
@@ -32,9 +27,9 @@ export function expandSoftLabels(x: Float64Array, targets: Float64Array, weight?
   };
   for (let i = 0; i < n; i++) {
     const l = targets[i];
-    if (!(l >= 0 && l <= 1)) throw new RangeError(`${fn}: targets[${i}] = ${l} is outside [0, 1]`);
+    if (!inUnit(l)) throw outsideUnit(fn, 'targets', i, l);
     const w = weight ? weight[i] : 1;
-    if (!(w >= 0 && w < Infinity)) throw new RangeError(`${fn}: weight[${i}] = ${w} is not a finite number >= 0`);
+    if (!isWeight(w)) throw badWeight(fn, i, w);
     out.x[2 * i] = out.x[2 * i + 1] = x[i];
     out.targets[2 * i] = 1;
     out.weight[2 * i] = w * l;

@@ -17,10 +17,24 @@ export function expectF64(fn: string, name: string, v: unknown): Float64Array {
   return v;
 }
 
-function expectLength(fn: string, name: string, a: Float64Array, n: number, of: string): void {
+export function expectLength(fn: string, name: string, a: Float64Array, n: number, of: string): void {
   if (a.length !== n) {
     throw new RangeError(`${fn}: ${name} has length ${a.length}, expected ${n} (the length of ${of})`);
   }
+}
+
+/** A probability or soft label: in [0, 1] (false for NaN). */
+export const inUnit = (v: number): boolean => v >= 0 && v <= 1;
+
+/** A weight: finite and >= 0 (false for NaN). */
+export const isWeight = (v: number): boolean => v >= 0 && v < Infinity;
+
+export function outsideUnit(fn: string, name: string, i: number, v: number): RangeError {
+  return new RangeError(`${fn}: ${name}[${i}] = ${v} is outside [0, 1]`);
+}
+
+export function badWeight(fn: string, i: number, v: number | undefined): RangeError {
+  return new RangeError(`${fn}: weight[${i}] = ${v} is not a finite number >= 0`);
 }
 
 /** `out` for an elementwise kernel: a Float64Array of x's length, or a new one. */
@@ -84,7 +98,7 @@ export function binaryCall(fn: 'bce' | 'bceWithLogits', pred: unknown, targets: 
   const posWeight = o.posWeight ?? 1;
   if (typeof posWeight !== 'number')
     throw new TypeError(`${fn}: posWeight must be a number, got ${describe(posWeight)}`);
-  if (!(posWeight >= 0 && posWeight < Infinity)) {
+  if (!isWeight(posWeight)) {
     throw new RangeError(`${fn}: posWeight = ${posWeight} is not a finite number >= 0`);
   }
   return {
@@ -107,13 +121,10 @@ export const ARG_TARGET = 2;
 export const ARG_WEIGHT = 3;
 
 export function elementError(c: BinaryCall, arg: number, i: number): RangeError {
-  if (arg === ARG_WEIGHT) {
-    return new RangeError(`${c.fn}: weight[${i}] = ${c.weight?.[i]} is not a finite number >= 0`);
-  }
+  if (arg === ARG_WEIGHT) return badWeight(c.fn, i, c.weight?.[i]);
   const name = c.names[arg - 1];
-  const v = (arg === ARG_PRED ? c.pred : c.targets)[i];
   if (arg === ARG_PRED && c.fn === 'bceWithLogits') return new RangeError(`${c.fn}: ${name}[${i}] is NaN`);
-  return new RangeError(`${c.fn}: ${name}[${i}] = ${v} is outside [0, 1]`);
+  return outsideUnit(c.fn, name, i, (arg === ARG_PRED ? c.pred : c.targets)[i]);
 }
 
 /**
@@ -122,12 +133,8 @@ export function elementError(c: BinaryCall, arg: number, i: number): RangeError 
  */
 export function badArgument(c: BinaryCall, i: number): number {
   const a = c.pred[i];
-  if (c.fn === 'bce' ? !(a >= 0 && a <= 1) : Number.isNaN(a)) return ARG_PRED;
-  const t = c.targets[i];
-  if (!(t >= 0 && t <= 1)) return ARG_TARGET;
-  if (c.weight) {
-    const w = c.weight[i];
-    if (!(w >= 0 && w < Infinity)) return ARG_WEIGHT;
-  }
+  if (c.fn === 'bce' ? !inUnit(a) : Number.isNaN(a)) return ARG_PRED;
+  if (!inUnit(c.targets[i])) return ARG_TARGET;
+  if (c.weight && !isWeight(c.weight[i])) return ARG_WEIGHT;
   return 0;
 }

@@ -344,3 +344,19 @@ describe('every backend throws the same error for the same bad input', () => {
     );
   });
 });
+
+describe('expandSoftLabels', () => {
+  it('rejects bad input with the losses’ messages', () => {
+    const x = f64([0.1, 0.2]);
+    expect(() => expandSoftLabels(x, f64([0.5]))).toThrow(
+      new RangeError('expandSoftLabels: targets has length 1, expected 2 (the length of x)'),
+    );
+    expect(() => expandSoftLabels(x, f64([0.5, 2]))).toThrow(
+      new RangeError('expandSoftLabels: targets[1] = 2 is outside [0, 1]'),
+    );
+    expect(() => expandSoftLabels(x, f64([0.5, 1]), f64([1, -1]))).toThrow(
+      new RangeError('expandSoftLabels: weight[1] = -1 is not a finite number >= 0'),
+    );
+    expect(() => expandSoftLabels(x, [0.5, 1] as unknown as Float64Array)).toThrow(TypeError);
+  });
+});
