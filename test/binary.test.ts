@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expandSoftLabels, reference, type Softxent } from '../src/index.js';
-import { BACKENDS, CHUNKED, fixture, ulp, ulpErr, worst } from './helpers.js';
+import { bceAccuracy, logitsAccuracy, POS_WEIGHTS } from './accuracy.js';
+import { BACKENDS, CHUNKED, fixture, ulp, ulpErr } from './helpers.js';
 
 type BceRow = [p: number, t: number, loss: number, lossRes: number, grad: number, gradRes: number];
-type LogitsRow = [...BceRow, scale: number];
 interface TorchCase {
   fn: 'bce' | 'bceWithLogits';
   pred: number[];
@@ -18,7 +18,6 @@ interface TorchCase {
 const F = fixture<{
   bce: BceRow[];
   bceSum: [number, number];
-  bceWithLogits: Record<string, LogitsRow[]>;
   torch: {
     torch: string;
     cases: TorchCase[];
@@ -47,14 +46,9 @@ describe.each(BACKENDS)('bce, bceWithLogits on %s', (_name, make) => {
   });
 
   it('bce: each loss within 4 ulp and each gradient within 4 ulp of the true value (mpmath)', () => {
-    const rows = F.bce;
-    const grad = new Float64Array(rows.length);
-    const loss = k.bce(col(rows, 0), col(rows, 1), { reduction: 'none', grad });
-    const at = (r: BceRow, v: number) => `bce(p=${r[0]}, t=${r[1]}) -> ${v}`;
-    const wl = worst(rows.map((r, i) => [ulpErr(loss[i], r[2], r[3]), at(r, loss[i])]));
-    const wg = worst(rows.map((r, i) => [ulpErr(grad[i], r[4], r[5]), at(r, grad[i])]));
-    expect(wl.ulps, wl.at).toBeLessThanOrEqual(4);
-    expect(wg.ulps, wg.at).toBeLessThanOrEqual(4);
+    const { loss, grad } = bceAccuracy(k);
+    expect(loss.ulps, loss.at).toBeLessThanOrEqual(4);
+    expect(grad.ulps, grad.at).toBeLessThanOrEqual(4);
   });
 
   it('bce: sum within 4 ulp of the exact sum, mean = sum / N', () => {
@@ -77,17 +71,11 @@ describe.each(BACKENDS)('bce, bceWithLogits on %s', (_name, make) => {
     expect(ulpErr(L.torch[1], L.true[1][0], L.true[1][1])).toBeGreaterThan(1e10);
   });
 
-  for (const pw of Object.keys(F.bceWithLogits)) {
+  for (const pw of POS_WEIGHTS) {
     it(`bceWithLogits (posWeight ${pw}): losses within 4 ulp, gradients within 4 ulp of their terms`, () => {
-      const rows = F.bceWithLogits[pw];
-      const grad = new Float64Array(rows.length);
-      const loss = k.bceWithLogits(col(rows, 0), col(rows, 1), { reduction: 'none', grad, posWeight: Number(pw) });
-      const at = (r: LogitsRow, v: number) => `bceWithLogits(x=${r[0]}, t=${r[1]}) -> ${v}`;
-      const wl = worst(rows.map((r, i) => [ulpErr(loss[i], r[2], r[3]), at(r, loss[i])]));
-      // The gradient (pw t + 1 - t) sigmoid(x) - pw t cancels near its zero: measure against its terms.
-      const wg = worst(rows.map((r, i) => [Math.abs(grad[i] - r[4] - r[5]) / ulp(r[6]), at(r, grad[i])]));
-      expect(wl.ulps, wl.at).toBeLessThanOrEqual(4);
-      expect(wg.ulps, wg.at).toBeLessThanOrEqual(4);
+      const { loss, grad } = logitsAccuracy(k, pw);
+      expect(loss.ulps, loss.at).toBeLessThanOrEqual(4);
+      expect(grad.ulps, grad.at).toBeLessThanOrEqual(4);
     });
   }
 

@@ -1,0 +1,61 @@
+// Error of each function against the mpmath fixtures, in ulps of the true value: used by the tests
+// (which bound it) and by bench/accuracy.ts (which reports it).
+import type { Softxent } from '../src/index.js';
+import { fixture, ulp, ulpErr, worst } from './helpers.js';
+
+/** The largest error over a fixture, where it was, and how many points were measured. */
+export interface Worst {
+  ulps: number;
+  at: string;
+  points: number;
+}
+
+type Row = number[];
+const L = fixture<{ log: Row[]; log1p: Row[] }>('log.json');
+const B = fixture<{ bce: Row[]; bceWithLogits: Record<string, Row[]> }>('binary.json');
+const col = (rows: Row[], j: number) => Float64Array.from(rows, (r) => r[j]);
+
+/** The posWeight values of the bceWithLogits fixtures. */
+export const POS_WEIGHTS = Object.keys(B.bceWithLogits);
+
+function over(rows: Row[], err: (r: Row, i: number) => number, at: (r: Row, i: number) => string): Worst {
+  return { ...worst(rows.map((r, i) => [err(r, i), at(r, i)])), points: rows.length };
+}
+
+/** log or log1p; rows: [x, true rounded, residual]. */
+export function elementwiseAccuracy(k: Softxent, fn: 'log' | 'log1p'): Worst {
+  const y = k[fn](col(L[fn], 0));
+  return over(
+    L[fn],
+    (r, i) => ulpErr(y[i], r[1], r[2]),
+    (r, i) => `${fn}(${r[0]}) = ${y[i]}`,
+  );
+}
+
+/** bce per element with its gradient; rows: [p, t, loss, residual, grad, residual]. */
+export function bceAccuracy(k: Softxent): { loss: Worst; grad: Worst } {
+  const rows = B.bce;
+  const grad = new Float64Array(rows.length);
+  const loss = k.bce(col(rows, 0), col(rows, 1), { reduction: 'none', grad });
+  const at = (v: Float64Array) => (r: Row, i: number) => `bce(p=${r[0]}, t=${r[1]}) -> ${v[i]}`;
+  return {
+    loss: over(rows, (r, i) => ulpErr(loss[i], r[2], r[3]), at(loss)),
+    grad: over(rows, (r, i) => ulpErr(grad[i], r[4], r[5]), at(grad)),
+  };
+}
+
+/**
+ * bceWithLogits per element with its gradient for one posWeight; rows: [x, t, loss, residual, grad,
+ * residual, scale]. The gradient (pw t + 1 - t) sigmoid(x) - pw t cancels near its zero: its error is
+ * measured in ulps of the magnitude of its terms (scale).
+ */
+export function logitsAccuracy(k: Softxent, pw: string): { loss: Worst; grad: Worst } {
+  const rows = B.bceWithLogits[pw];
+  const grad = new Float64Array(rows.length);
+  const loss = k.bceWithLogits(col(rows, 0), col(rows, 1), { reduction: 'none', grad, posWeight: Number(pw) });
+  const at = (v: Float64Array) => (r: Row, i: number) => `bceWithLogits(x=${r[0]}, t=${r[1]}, pw=${pw}) -> ${v[i]}`;
+  return {
+    loss: over(rows, (r, i) => ulpErr(loss[i], r[2], r[3]), at(loss)),
+    grad: over(rows, (r, i) => Math.abs(grad[i] - r[4] - r[5]) / ulp(r[6]), at(grad)),
+  };
+}
