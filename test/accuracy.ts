@@ -1,7 +1,7 @@
 // Error of each function against the mpmath fixtures, in ulps of the true value: used by the tests
 // (which bound it) and by bench/accuracy.ts (which reports it).
 import type { Softxent } from '../src/index.js';
-import { fixture, ulp, ulpErr, worst } from './helpers.js';
+import { col, fixture, ulp, ulpErr, worst } from './helpers.js';
 
 /** The largest error over a fixture, where it was, and how many points were measured. */
 export interface Worst {
@@ -13,7 +13,6 @@ export interface Worst {
 type Row = number[];
 const L = fixture<{ log: Row[]; log1p: Row[] }>('log.json');
 const B = fixture<{ bce: Row[]; bceWithLogits: Record<string, Row[]> }>('binary.json');
-const col = (rows: Row[], j: number) => Float64Array.from(rows, (r) => r[j]);
 
 /** The posWeight values of the bceWithLogits fixtures. */
 export const POS_WEIGHTS = Object.keys(B.bceWithLogits);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expandSoftLabels, reference, type Softxent } from '../src/index.js';
 import { bceAccuracy, logitsAccuracy, POS_WEIGHTS } from './accuracy.js';
-import { BACKENDS, CHUNKED, fixture, ulp, ulpErr } from './helpers.js';
+import { BACKENDS, CHUNKED, col, fixture, ulp, ulpErr } from './helpers.js';
 
 type BceRow = [p: number, t: number, loss: number, lossRes: number, grad: number, gradRes: number];
 interface TorchCase {
@@ -26,7 +26,6 @@ const F = fixture<{
 }>('binary.json');
 
 const f64 = (a: readonly number[]) => Float64Array.from(a);
-const col = <R extends number[]>(rows: R[], j: number) => Float64Array.from(rows, (r) => r[j]);
 
 /** |a - b| <= tol * (|b| + scale + tiny), elementwise or for numbers. */
 function close(a: number | Float64Array, b: number | number[], tol: number, what: string, scale = 0) {

@@ -24,6 +24,10 @@ export function fixture<T>(name: string): T {
   return JSON.parse(text, (_k, v) => (typeof v === 'string' && v in SPECIAL ? SPECIAL[v] : v)) as T;
 }
 
+/** Column j of fixture rows, as a Float64Array. */
+export const col = (rows: readonly (readonly number[])[], j: number): Float64Array =>
+  Float64Array.from(rows, (r) => r[j]);
+
 /** The spacing of doubles at |v| (2^-1074 in the subnormal range). */
 export function ulp(v: number): number {
   const a = Math.abs(v);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Arena } from '../src/arena.js';
 import { createKernel, reference, type Softxent, simdSupported } from '../src/index.js';
-import { fixture } from './helpers.js';
+import { col, fixture } from './helpers.js';
 
 describe('createKernel', () => {
   it('picks the SIMD build on Node 20, the scalar build on request', async () => {
@@ -42,7 +42,6 @@ describe('the SIMD and scalar builds', () => {
     const scalar = await createKernel({ simd: false });
     const L = fixture<{ log: number[][]; log1p: number[][] }>('log.json');
     const B = fixture<{ bce: number[][]; bceWithLogits: Record<string, number[][]> }>('binary.json');
-    const col = (rows: number[][], j: number) => Float64Array.from(rows, (r) => r[j]);
     const same = (a: Float64Array, b: Float64Array) => {
       expect(a.length).toBe(b.length);
       const bad = Array.from(a).findIndex((v, i) => !Object.is(v, b[i]));
