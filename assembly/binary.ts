@@ -97,16 +97,22 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
   return -1;
 }
 
-// Plain lanes of a pair: in domain, no clamp, no infinity, no subnormal. Other pairs (bad input
-// included) take the scalar path.
+// Lanes of a pair whose target is in [0, 1], whose weight (if any) is finite and >= 0, and whose
+// prediction passes `predOk` (all false for NaN).
 // @ts-ignore: decorator
-@inline function plainV(kind: i32, f: i32, a: v128, t: v128, w: v128): v128 {
+@inline function lanesV(f: i32, predOk: v128, t: v128, w: v128): v128 {
   const zero = f64x2.splat(0);
-  let ok = v128.and(f64x2.ge(t, zero), f64x2.le(t, kv(kONE)));
-  if (kind == BCE) ok = v128.and(ok, v128.and(f64x2.ge(a, kv(kP_MIN)), f64x2.lt(a, kv(kONE))));
-  else ok = v128.and(ok, expPlainV(a));
+  let ok = v128.and(predOk, v128.and(f64x2.ge(t, zero), f64x2.le(t, kv(kONE))));
   if (f & W) ok = v128.and(ok, v128.and(f64x2.ge(w, zero), f64x2.lt(w, kv(kINF))));
   return ok;
+}
+
+// Plain lanes of a pair: in domain, no clamp, no infinity, no subnormal. Other pairs (bad input
+// included) take the clamped vector path (bce) or the scalar path.
+// @ts-ignore: decorator
+@inline function plainV(kind: i32, f: i32, a: v128, t: v128, w: v128): v128 {
+  const pred = kind == BCE ? v128.and(f64x2.ge(a, kv(kP_MIN)), f64x2.lt(a, kv(kONE))) : expPlainV(a);
+  return lanesV(f, pred, t, w);
 }
 
 // Weights, stores and the gradient factor of a pair; returns the weighted loss.
@@ -177,11 +183,7 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
 // Lanes of a pair in bce's domain: p and t in [0, 1], weight finite and >= 0 (false for NaN).
 // @ts-ignore: decorator
 @inline function bceValidV(f: i32, a: v128, t: v128, w: v128): v128 {
-  const zero = f64x2.splat(0);
-  const one = kv(kONE);
-  let ok = v128.and(v128.and(f64x2.ge(t, zero), f64x2.le(t, one)), v128.and(f64x2.ge(a, zero), f64x2.le(a, one)));
-  if (f & W) ok = v128.and(ok, v128.and(f64x2.ge(w, zero), f64x2.lt(w, kv(kINF))));
-  return ok;
+  return lanesV(f, v128.and(f64x2.ge(a, f64x2.splat(0)), f64x2.le(a, kv(kONE))), t, w);
 }
 
 // bceWithLogits of a pair from l = log1p(exp(-|x|)) and (with a gradient) sig = sigmoid(x).
