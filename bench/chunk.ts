@@ -1,7 +1,7 @@
 // npm run bench:chunk: ns/element through the copying API for several arena chunk sizes, N = 2^20,
 // interleaved rounds, medians. Chose DEFAULT_CHUNK in src/arena.ts.
 import { createKernel, type Softxent } from '../src/index.js';
-import { makeData, OPS } from './ops.js';
+import { makeData, median, OPS } from './ops.js';
 
 const N = 2 ** 20;
 const SIZES = [512, 1024, 2048, 4096, 8192, 16384, 65536];
@@ -20,7 +20,6 @@ for (let round = 0; round < 15; round++) {
     }
   }
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 console.log(`| op | ${SIZES.join(' | ')} |\n|---|${SIZES.map(() => '---:').join('|')}|`);
 for (const op of ops)
   console.log(`| ${op.name} | ${SIZES.map((c) => median(t[`${op.name} ${c}`].slice(3)).toFixed(2)).join(' | ')} |`);

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Bench } from 'tinybench';
 import { createKernel, reference, type Softxent } from '../src/index.js';
-import { makeData, OPS } from './ops.js';
+import { makeData, median, OPS } from './ops.js';
 
 const TARGET = 3;
 const SIZES = [2 ** 10, 2 ** 20];
@@ -19,8 +19,6 @@ const variants: [string, Softxent | null][] = [
   ['wasm', await createKernel({ simd: false })],
   ['wasm-simd', await createKernel()],
 ];
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 interface Row {
   op: string;

@@ -28,6 +28,9 @@ export function makeData(n: number, seed = 1): Data {
   };
 }
 
+/** The middle value (the upper one of an even count). */
+export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
 export interface Op {
   name: string;
   plain(d: Data): unknown;
