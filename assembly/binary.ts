@@ -11,6 +11,7 @@
 // It returns -1, or the index of the first element whose input is out of domain, with the argument's
 // position (1 = prediction, 2 = target, 3 = weight) at RES + 16.
 import {
+  bad,
   exp2V,
   expPlainV,
   expS,
@@ -25,13 +26,12 @@ import {
   logS,
   r0,
   r1,
+  RES,
   sumAdd,
   sumFold,
   sumReset,
   sumStore,
 } from './math';
-
-export const RES: usize = memory.data(24, 16);
 
 const BCE = 0;
 const LOGITS = 1;
@@ -39,12 +39,6 @@ const LOGITS = 1;
 const W = 1;
 const O = 2;
 const G = 4;
-
-// @ts-ignore: decorator
-@inline function bad(i: i32, arg: i32): i32 {
-  store<f64>(RES, <f64>arg, 16);
-  return i;
-}
 
 // Scalar element, every special case: validates, computes, stores, accumulates.
 function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize, i: i32, gscale: f64, posW: f64): i32 {

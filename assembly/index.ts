@@ -1,6 +1,8 @@
 // The module's exports: raw-pointer kernels. JavaScript owns the memory above heapBase().
 export { log, log1p } from './elementwise';
-export { bce, bceWithLogits, RES } from './binary';
+export { bce, bceWithLogits } from './binary';
+export { cbLogNorm, cbLogNormWithLogits, cbMean, cbNll, cbNllWithLogits } from './cb';
+export { RES } from './math';
 
 /** First byte free for the arena. */
 export function heapBase(): usize {

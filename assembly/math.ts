@@ -73,6 +73,12 @@ export const kLN2_HI = 0, kLN2_LO = 1, kLG1 = 2, kLG2 = 3, kLG3 = 4, kLG4 = 5, k
   return v128.load64_splat(K + (<usize>i << 3));
 }
 
+/** Table entry i as a scalar (the scalar twins of code that reads the table with kv). */
+// @ts-ignore: decorator
+@inline export function ks(i: i32): f64 {
+  return load<f64>(K + (<usize>i << 3));
+}
+
 // @ts-ignore: decorator
 @inline function f(bits: u64): f64 {
   return reinterpret<f64>(bits);
@@ -347,6 +353,18 @@ export function expS(x: f64): f64 {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The kernels' result area: sum hi, sum lo, the position of a bad argument, flags of infinite losses
+// from the scalar path (1: +Infinity, 2: -Infinity).
+export const RES: usize = memory.data(32, 16);
+
+/** Reports the first bad element i and its argument position; returns i. */
+// @ts-ignore: decorator
+@inline export function bad(i: i32, arg: i32): i32 {
+  store<f64>(RES, <f64>arg, 16);
+  return i;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Compensated accumulation (Kahan) shared by every kernel's scalar path; the vector loops keep
 // their own per-lane pair and fold it in with sumFold.
 
@@ -356,6 +374,7 @@ let accC: f64 = 0;
 export function sumReset(): void {
   accS = 0;
   accC = 0;
+  store<f64>(RES, 0, 24);
 }
 
 // @ts-ignore: decorator

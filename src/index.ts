@@ -5,6 +5,7 @@ export type {
   Backend,
   BceWithLogitsOptions,
   BinaryLoss,
+  CbFamily,
   Elementwise,
   LossOptions,
   Reduction,

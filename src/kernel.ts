@@ -3,6 +3,7 @@
 // (fetches it relative to this module), with no top-level await.
 import { Arena, DEFAULT_CHUNK } from './arena.js';
 import { binaryFamily } from './binary.js';
+import { cbFamily } from './cb.js';
 import { elementwiseFamily } from './elementwise.js';
 import type { Softxent } from './types.js';
 
@@ -24,13 +25,18 @@ export interface Exports {
     gscale: number,
     posWeight: number,
   ): number;
+  cbLogNorm(pv: number, pout: number, n: number): number;
+  cbLogNormWithLogits(pv: number, pout: number, n: number): number;
+  cbMean(pv: number, pout: number, n: number, logits: number): number;
+  cbNll(px: number, pv: number, pw: number, pout: number, pg: number, n: number, gscale: number): number;
+  cbNllWithLogits(px: number, pv: number, pw: number, pout: number, pg: number, n: number, gscale: number): number;
 }
 
 /** What a family needs from a WebAssembly kernel. */
 export interface Wasm {
   readonly ex: Exports;
   readonly arena: Arena;
-  /** Byte address of the kernels' result area (sum hi, sum lo, bad argument). */
+  /** Byte address of the kernels' result area (sum hi, sum lo, bad argument, infinity flags). */
   readonly res: number;
 }
 
@@ -95,5 +101,6 @@ export async function createKernel(options: KernelOptions = {}): Promise<Softxen
     memoryBytes: () => w.arena.bytes(),
     ...elementwiseFamily(w),
     ...binaryFamily(w),
+    ...cbFamily(w),
   };
 }

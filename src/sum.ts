@@ -17,14 +17,25 @@ export class Sum {
   }
 }
 
+/** Flags of the infinite losses a call produced: +Infinity, -Infinity. */
+export const POS_INF = 1;
+export const NEG_INF = 2;
+
 /**
- * The result of a loss call from the compensated sum of weighted losses. The terms are >= 0 and
- * NaN-free (inputs are validated), so a NaN total only comes from Infinity - Infinity inside the
- * compensation: the sum is +Infinity.
+ * The result of a loss call from the compensated sum of weighted losses. The terms are NaN-free
+ * (inputs are validated), so a NaN total comes from Infinity - Infinity inside the compensation:
+ * the sum is the infinity that occurred, or NaN when both signs did (`inf`: flags; only the
+ * continuous-Bernoulli losses, which are -Infinity where x is the endpoint of a degenerate lambda,
+ * can have -Infinity).
  */
-export function reduce(c: BinaryCall, sum: Sum, perSample: Float64Array | undefined): number | Float64Array {
+export function reduce(
+  c: BinaryCall,
+  sum: Sum,
+  perSample: Float64Array | undefined,
+  inf = POS_INF,
+): number | Float64Array {
   if (c.reduction === 'none') return perSample as Float64Array;
   let s = sum.value();
-  if (Number.isNaN(s)) s = Infinity;
+  if (Number.isNaN(s)) s = inf === NEG_INF ? -Infinity : inf === (POS_INF | NEG_INF) ? Number.NaN : Infinity;
   return c.reduction === 'sum' ? s : s / c.n;
 }

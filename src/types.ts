@@ -23,7 +23,7 @@ type NoneOf<O> = O & { reduction: 'none' };
 type Scalar<O> = O & { reduction?: 'mean' | 'sum' };
 
 /** A binary loss: 'none' returns per-sample losses, 'mean' and 'sum' a number. */
-export interface BinaryLoss<O extends LossOptions> {
+export interface BinaryLoss<O extends LossOptions = LossOptions> {
   (pred: Float64Array, targets: Float64Array, options: NoneOf<O>): Float64Array;
   (pred: Float64Array, targets: Float64Array, options?: Scalar<O>): number;
   (pred: Float64Array, targets: Float64Array, options?: O): number | Float64Array;
@@ -34,8 +34,25 @@ export type Elementwise = (x: Float64Array, out?: Float64Array) => Float64Array;
 
 export type Backend = 'wasm-simd' | 'wasm' | 'js';
 
+/** The continuous Bernoulli (Loaiza-Ganem & Cunningham 2019), from probabilities or logits. */
+export interface CbFamily {
+  /** log C(lambda) = log(2 atanh(1 - 2 lambda) / (1 - 2 lambda)), lambda in [0, 1]; +Infinity at 0 and 1. */
+  cbLogNorm(probs: Float64Array, out?: Float64Array): Float64Array;
+  /** log C(sigmoid(eta)) = log(eta / tanh(eta / 2)), eta not NaN; +Infinity at ±Infinity. */
+  cbLogNormWithLogits(logits: Float64Array, out?: Float64Array): Float64Array;
+  /** The mean 1/(1 - e^-eta) - 1/eta, from probabilities (default) or logits ({ logits: true }). */
+  cbMean(values: Float64Array, options?: { logits?: boolean }, out?: Float64Array): Float64Array;
+  /**
+   * -log p(x | lambda) = -x log lambda - (1-x) log(1-lambda) - log C(lambda), x and lambda in [0, 1];
+   * `grad` receives the derivative with respect to lambda, (mu - x) / (lambda (1 - lambda)).
+   */
+  cbNll: BinaryLoss<LossOptions>;
+  /** -log p(x | sigmoid(eta)) = softplus(eta) - x eta - log C; `grad`: mu(eta) - x, w.r.t. eta. */
+  cbNllWithLogits: BinaryLoss<LossOptions>;
+}
+
 /** What `createKernel()` and `reference` both provide. */
-export interface Softxent {
+export interface Softxent extends CbFamily {
   readonly backend: Backend;
   /** Bytes of WebAssembly linear memory held now (0 for the reference). */
   memoryBytes(): number;

@@ -37,21 +37,54 @@ export function badWeight(fn: string, i: number, v: number | undefined): RangeEr
   return new RangeError(`${fn}: weight[${i}] = ${v} is not a finite number >= 0`);
 }
 
-/** `out` for an elementwise kernel: a Float64Array of x's length, or a new one. */
-export function outFor(fn: string, x: unknown, out: unknown): [Float64Array, Float64Array] {
-  const xs = expectF64(fn, 'x', x);
+/** `out` for an elementwise kernel: a Float64Array of the input's length, or a new one. */
+export function outFor(fn: string, x: unknown, out: unknown, name = 'x'): [Float64Array, Float64Array] {
+  const xs = expectF64(fn, name, x);
   if (out === undefined) return [xs, new Float64Array(xs.length)];
   const o = expectF64(fn, 'out', out);
-  expectLength(fn, 'out', o, xs.length, 'x');
+  expectLength(fn, 'out', o, xs.length, name);
   return [xs, o];
+}
+
+/** The options of cbMean: whether the input is logits (default: probabilities). */
+export function meanOptions(options: unknown): boolean {
+  if (options === undefined) return false;
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`cbMean: options must be an object, got ${describe(options)}`);
+  }
+  for (const k of Object.keys(options)) if (k !== 'logits') throw new TypeError(`cbMean: unknown option '${k}'`);
+  const logits = (options as { logits?: unknown }).logits ?? false;
+  if (typeof logits !== 'boolean') throw new TypeError(`cbMean: logits must be a boolean, got ${describe(logits)}`);
+  return logits;
 }
 
 const REDUCTIONS: readonly string[] = ['mean', 'sum', 'none'];
 
+/** The binary losses: bce-style (prediction first) and continuous Bernoulli (x first). */
+export type BinaryFn = 'bce' | 'bceWithLogits' | 'cbNll' | 'cbNllWithLogits';
+
+interface Shape {
+  /** Argument names in the caller's order. */
+  readonly names: readonly [string, string];
+  /** Position of the prediction (probabilities or logits) among the two arrays. */
+  readonly pred: 0 | 1;
+  /** The prediction is logits (any number but NaN) rather than probabilities. */
+  readonly logits: boolean;
+  readonly keys: readonly string[];
+}
+
+const LOSS_KEYS = ['reduction', 'weight', 'grad'];
+const SHAPES: Record<BinaryFn, Shape> = {
+  bce: { names: ['probs', 'targets'], pred: 0, logits: false, keys: LOSS_KEYS },
+  bceWithLogits: { names: ['logits', 'targets'], pred: 0, logits: true, keys: [...LOSS_KEYS, 'posWeight'] },
+  cbNll: { names: ['x', 'probs'], pred: 1, logits: false, keys: LOSS_KEYS },
+  cbNllWithLogits: { names: ['x', 'logits'], pred: 1, logits: true, keys: LOSS_KEYS },
+};
+
 /** A validated binary-loss call. */
 export interface BinaryCall {
-  readonly fn: string;
-  readonly names: readonly [string, string];
+  readonly fn: BinaryFn;
+  readonly shape: Shape;
   readonly pred: Float64Array;
   readonly targets: Float64Array;
   readonly n: number;
@@ -63,23 +96,20 @@ export interface BinaryCall {
   readonly gscale: number;
 }
 
-const BINARY_KEYS: Record<string, readonly string[]> = {
-  bce: ['reduction', 'weight', 'grad'],
-  bceWithLogits: ['reduction', 'weight', 'grad', 'posWeight'],
-};
-
-export function binaryCall(fn: 'bce' | 'bceWithLogits', pred: unknown, targets: unknown, options: unknown): BinaryCall {
-  const names = [fn === 'bce' ? 'probs' : 'logits', 'targets'] as const;
-  const p = expectF64(fn, names[0], pred);
-  const t = expectF64(fn, names[1], targets);
-  const n = p.length;
-  expectLength(fn, names[1], t, n, names[0]);
+export function binaryCall(fn: BinaryFn, first: unknown, second: unknown, options: unknown): BinaryCall {
+  const shape = SHAPES[fn];
+  const [n0, n1] = shape.names;
+  const a = expectF64(fn, n0, first);
+  const b = expectF64(fn, n1, second);
+  const predName = shape.names[shape.pred];
+  const n = a.length;
+  expectLength(fn, n1, b, n, n0);
   if (options !== undefined && (options === null || typeof options !== 'object')) {
     throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
   }
   const o = (options ?? {}) as BceWithLogitsOptions;
   for (const k of Object.keys(o)) {
-    if (!BINARY_KEYS[fn].includes(k)) throw new TypeError(`${fn}: unknown option '${k}'`);
+    if (!shape.keys.includes(k)) throw new TypeError(`${fn}: unknown option '${k}'`);
   }
   const reduction = o.reduction ?? 'mean';
   if (!REDUCTIONS.includes(reduction)) {
@@ -88,12 +118,12 @@ export function binaryCall(fn: 'bce' | 'bceWithLogits', pred: unknown, targets: 
   let weight: Float64Array | undefined;
   if (o.weight !== undefined) {
     weight = expectF64(fn, 'weight', o.weight);
-    expectLength(fn, 'weight', weight, n, names[0]);
+    expectLength(fn, 'weight', weight, n, predName);
   }
   let grad: Float64Array | undefined;
   if (o.grad !== undefined) {
     grad = expectF64(fn, 'grad', o.grad);
-    expectLength(fn, 'grad', grad, n, names[0]);
+    expectLength(fn, 'grad', grad, n, predName);
   }
   const posWeight = o.posWeight ?? 1;
   if (typeof posWeight !== 'number')
@@ -103,9 +133,9 @@ export function binaryCall(fn: 'bce' | 'bceWithLogits', pred: unknown, targets: 
   }
   return {
     fn,
-    names,
-    pred: p,
-    targets: t,
+    shape,
+    pred: shape.pred === 0 ? a : b,
+    targets: shape.pred === 0 ? b : a,
     n,
     reduction: reduction as Reduction,
     weight,
@@ -120,21 +150,30 @@ export const ARG_PRED = 1;
 export const ARG_TARGET = 2;
 export const ARG_WEIGHT = 3;
 
+/** The error for element i of the prediction: outside [0, 1], or NaN for logits. */
+export function predError(fn: string, name: string, logits: boolean, i: number, v: number): RangeError {
+  return logits ? new RangeError(`${fn}: ${name}[${i}] is NaN`) : outsideUnit(fn, name, i, v);
+}
+
+/** A valid prediction: probabilities in [0, 1], logits not NaN. */
+export const predOk = (logits: boolean, v: number): boolean => (logits ? !Number.isNaN(v) : inUnit(v));
+
 export function elementError(c: BinaryCall, arg: number, i: number): RangeError {
   if (arg === ARG_WEIGHT) return badWeight(c.fn, i, c.weight?.[i]);
-  const name = c.names[arg - 1];
-  if (arg === ARG_PRED && c.fn === 'bceWithLogits') return new RangeError(`${c.fn}: ${name}[${i}] is NaN`);
-  return outsideUnit(c.fn, name, i, (arg === ARG_PRED ? c.pred : c.targets)[i]);
+  const name = c.shape.names[arg === ARG_PRED ? c.shape.pred : 1 - c.shape.pred];
+  if (arg === ARG_PRED) return predError(c.fn, name, c.shape.logits, i, c.pred[i]);
+  return outsideUnit(c.fn, name, i, c.targets[i]);
 }
 
 /**
- * The first bad argument at element i (0 if none), checked in argument order; the reference's
- * element check, and the order the kernels follow.
+ * The first bad argument at element i (0 if none), checked in the caller's argument order; the
+ * reference's element check, and the order the kernels follow.
  */
 export function badArgument(c: BinaryCall, i: number): number {
-  const a = c.pred[i];
-  if (c.fn === 'bce' ? !inUnit(a) : Number.isNaN(a)) return ARG_PRED;
-  if (!inUnit(c.targets[i])) return ARG_TARGET;
+  const predBad = !predOk(c.shape.logits, c.pred[i]);
+  const targetBad = !inUnit(c.targets[i]);
+  if (c.shape.pred === 0 ? predBad : targetBad) return c.shape.pred === 0 ? ARG_PRED : ARG_TARGET;
+  if (c.shape.pred === 0 ? targetBad : predBad) return c.shape.pred === 0 ? ARG_TARGET : ARG_PRED;
   if (c.weight && !isWeight(c.weight[i])) return ARG_WEIGHT;
   return 0;
 }

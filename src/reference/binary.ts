@@ -1,10 +1,10 @@
 // The binary losses written for clarity: one element at a time, same formulas as assembly/binary.ts.
-import { reduce, Sum } from '../sum.js';
+import { NEG_INF, POS_INF, reduce, Sum } from '../sum.js';
 import type { BceWithLogitsOptions, BinaryLoss } from '../types.js';
-import { type BinaryCall, badArgument, binaryCall, elementError } from '../validate.js';
+import { type BinaryCall, type BinaryFn, badArgument, binaryCall, elementError } from '../validate.js';
 
-/** Loss and derivative of one element, before weighting, into lg[0] and lg[1]. */
-type Element = (c: BinaryCall, a: number, t: number, lg: Float64Array) => void;
+/** Loss and derivative of one element (prediction a, target t), before weighting, into lg[0] and lg[1]. */
+export type Element = (c: BinaryCall, a: number, t: number, lg: Float64Array) => void;
 
 // 0 - t max(log p, -100) - (1-t) max(log1p(-p), -100): both terms >= 0, and 0 - ... is never -0;
 // a clamped term has derivative 0.
@@ -28,9 +28,9 @@ const logitsElement: Element = (c, x, t, lg) => {
   lg[1] = (ca + cb) * sigmoid - ca;
 };
 
-function loss(fn: 'bce' | 'bceWithLogits', element: Element): BinaryLoss<BceWithLogitsOptions> {
-  return ((pred: Float64Array, targets: Float64Array, options?: BceWithLogitsOptions) => {
-    const c = binaryCall(fn, pred, targets, options);
+export function loss(fn: BinaryFn, element: Element): BinaryLoss<BceWithLogitsOptions> {
+  return ((first: Float64Array, second: Float64Array, options?: BceWithLogitsOptions) => {
+    const c = binaryCall(fn, first, second, options);
     for (let i = 0; i < c.n; i++) {
       const arg = badArgument(c, i);
       if (arg) throw elementError(c, arg, i);
@@ -38,6 +38,7 @@ function loss(fn: 'bce' | 'bceWithLogits', element: Element): BinaryLoss<BceWith
     const out = c.reduction === 'none' ? new Float64Array(c.n) : undefined;
     const sum = new Sum();
     const lg = new Float64Array(2);
+    let inf = 0;
     for (let i = 0; i < c.n; i++) {
       element(c, c.pred[i], c.targets[i], lg);
       let l = lg[0];
@@ -51,8 +52,9 @@ function loss(fn: 'bce' | 'bceWithLogits', element: Element): BinaryLoss<BceWith
       if (out) out[i] = l;
       if (c.grad) c.grad[i] = g * c.gscale;
       sum.add(l);
+      if (Math.abs(l) === Infinity) inf |= l > 0 ? POS_INF : NEG_INF;
     }
-    return reduce(c, sum, out);
+    return reduce(c, sum, out, inf);
   }) as BinaryLoss<BceWithLogitsOptions>;
 }
 

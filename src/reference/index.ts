@@ -2,6 +2,7 @@
 // to within the documented accuracy.
 import type { Softxent } from '../types.js';
 import { bce, bceWithLogits } from './binary.js';
+import { cb } from './cb.js';
 import { log, log1p } from './elementwise.js';
 
 export const reference: Softxent = {
@@ -11,4 +12,5 @@ export const reference: Softxent = {
   log1p,
   bce,
   bceWithLogits,
+  ...cb,
 };

@@ -1,0 +1,493 @@
+// Continuous Bernoulli (Loaiza-Ganem & Cunningham 2019): log-normalizer, mean, NLL and its gradient,
+// from probabilities lambda or logits eta = log(lambda / (1 - lambda)).
+//
+// Everything is a function of a = |eta| and e = exp(-a), with eta < 0 for lambda < 1/2:
+//   log C  = log(a / tanh(a/2)) = log a + 2 atanh(e)
+//   mu(-a) = 1/a - e/(1 - e),  mu(a) = 1 - mu(-a)                  (the mean, d(-log C + softplus)/d eta)
+//   NLL    = x softplus(-eta) + (1-x) softplus(eta) - log C        (= bce(lambda, x) - log C, unclamped)
+//   d NLL / d eta = mu(eta) - x,  d NLL / d lambda = (mu(eta) - x) / (lambda (1 - lambda))
+// From probabilities, with m = min(lambda, 1 - lambda) exact, u = 1 - m rounded and cu its exact
+// rounding error: a = log1p(-m) - log m (log1p(-m) = log u + cu/u), e = m/u, no exp needed.
+// Near eta = 0 (a < A0) both log C and mu cancel: there they are polynomials in z = a^2
+// (scripts/cbfit.py, Chebyshev fits on [0, A0^2]):
+//   log C = ln2 + z P(z),  mu(eta) = 1/2 + eta S(z)                (< 0.9 ulp)
+// Above A0, e <= 0.1716 and 2 atanh(e) = e (2 + R(e^2)) with fdlibm's log polynomial R (|error| <
+// 2^-58.45 there): no cancellation anywhere.
+//
+// Kernels take raw pointers and return -1 or the first bad index (argument position at RES + 16:
+// 1 = probs/logits, 2 = x, 3 = weight; x is checked first, as it is the first argument).
+import {
+  bad,
+  exp2V,
+  expPlainV,
+  expS,
+  kINF,
+  kLG1,
+  kLG2,
+  kLG3,
+  kLG4,
+  kLG5,
+  kLG6,
+  kLG7,
+  kLN2_HI,
+  kLN2_LO,
+  kMIN_NORMAL,
+  kONE,
+  kTWO,
+  kHALF,
+  ks,
+  kv,
+  log1pFromS,
+  log2V,
+  logS,
+  r0,
+  r1,
+  RES,
+  sumAdd,
+  sumFold,
+  sumReset,
+  sumStore,
+} from './math';
+
+// z P(z) + ln2 = log C near 0, degree 13 (scripts/cbfit.py).
+const P0: u64 = 0x3fb5555555555555; // 0.08333333333333333
+const P1: u64 = 0xbf73e93e93e93e22; // -0.004861111111111012
+const P2: u64 = 0x3f3664f4882b7c21; // 0.00034171075837535937
+const P3: u64 = 0xbefb85fca3c1c731; // -2.6248346543806387e-05
+const P4: u64 = 0x3ec1e5e17924d2d8; // 2.133604490551322e-06
+const P5: u64 = 0xbe883254c35b0677; // -1.8027876229867674e-07
+const P6: u64 = 0x3e50d05b21cf9872; // 1.5659155850384903e-08
+const P7: u64 = 0xbe17d878cfe00e7e; // -1.3879962175279049e-09
+const P8: u64 = 0x3de124d1135ca235; // 1.2473767303869142e-10
+const P9: u64 = 0xbda8af0e310b802b; // -1.1224897342050178e-11
+const P10: u64 = 0x3d712ada8e3b4973; // 9.758535607988388e-13
+const P11: u64 = 0xbd35296dff24f19c; // -7.518193948568053e-14
+const P12: u64 = 0x3cf38f15c0e912ba; // 4.342953926023947e-15
+const P13: u64 = 0xbca331ac18046217; // -1.3318535297714678e-16
+// eta S(z) + 1/2 = mu near 0, degree 9 (scripts/cbfit.py).
+const S0: u64 = 0x3fb5555555555555; // 0.08333333333333333
+const S1: u64 = 0xbf56c16c16c16b5b; // -0.0013888888888888482
+const S2: u64 = 0x3f01566abc001d48; // 3.306878306835265e-05
+const S3: u64 = 0xbeabbd779235e5bb; // -8.267195749499064e-07
+const S4: u64 = 0x3e566a8ee941b151; // 2.0876753284804866e-08
+const S5: u64 = 0xbe0227fbc8d86e93; // -5.284145496953171e-10
+const S6: u64 = 0x3dad6bd868c37889; // 1.3379244998228459e-11
+const S7: u64 = 0xbd57bf07e5a6176b; // -3.3745400073795333e-13
+const S8: u64 = 0x3d025f18f1a5ac6e; // 8.158573534191925e-15
+const S9: u64 = 0xbca55668bf8f8847; // -1.4805889730884743e-16
+// The polynomials' range: a < A0, a^2 < 3.125; above it e = exp(-a) < 0.1716 (R's range).
+const A0: u64 = 0x3ffc48c6001f0ac0; // 1.7677669529663689 = sqrt(3.125)
+
+const KC: usize = memory.data<u64>([P0, P1, P2, P3, P4, P5, P6, P7, P8, P9, P10, P11, P12, P13, S0, S1, S2, S3, S4, S5, S6, S7, S8, S9, A0]);
+const cP = 0;
+const cS = 14;
+const cA0 = 24;
+
+// @ts-ignore: decorator
+@inline function kc(i: i32): v128 {
+  return v128.load64_splat(KC + (<usize>i << 3));
+}
+
+// @ts-ignore: decorator
+@inline function c(i: i32): f64 {
+  return load<f64>(KC + (<usize>i << 3));
+}
+
+const PROBS = 0;
+const LOGITS = 1;
+// What a kernel computes.
+const LOGC = 0;
+const MEAN = 1;
+const NLL = 2;
+// Flags: which optional arrays an NLL call has.
+const W = 1;
+const O = 2;
+const G = 4;
+
+// ---------------------------------------------------------------------------------------------
+// Scalar core: log C and mu(-a) from a >= 0 and e = exp(-a). Special case: a = +Infinity gives
+// log C = +Infinity, mu(-a) = 0.
+
+function logCS(a: f64, e: f64): f64 {
+  if (a < c(cA0)) {
+    const z = a * a;
+    let p = c(cP + 13);
+    p = c(cP + 12) + z * p;
+    p = c(cP + 11) + z * p;
+    p = c(cP + 10) + z * p;
+    p = c(cP + 9) + z * p;
+    p = c(cP + 8) + z * p;
+    p = c(cP + 7) + z * p;
+    p = c(cP + 6) + z * p;
+    p = c(cP + 5) + z * p;
+    p = c(cP + 4) + z * p;
+    p = c(cP + 3) + z * p;
+    p = c(cP + 2) + z * p;
+    p = c(cP + 1) + z * p;
+    p = c(cP + 0) + z * p;
+    return z * p + ks(kLN2_LO) + ks(kLN2_HI);
+  }
+  const ee = e * e;
+  let r = ks(kLG7);
+  r = ks(kLG6) + ee * r;
+  r = ks(kLG5) + ee * r;
+  r = ks(kLG4) + ee * r;
+  r = ks(kLG3) + ee * r;
+  r = ks(kLG2) + ee * r;
+  r = ks(kLG1) + ee * r;
+  return logS(a) + e * (ks(kTWO) + ee * r);
+}
+
+function muNegS(a: f64, e: f64): f64 {
+  if (a < c(cA0)) {
+    const z = a * a;
+    let s = c(cS + 9);
+    s = c(cS + 8) + z * s;
+    s = c(cS + 7) + z * s;
+    s = c(cS + 6) + z * s;
+    s = c(cS + 5) + z * s;
+    s = c(cS + 4) + z * s;
+    s = c(cS + 3) + z * s;
+    s = c(cS + 2) + z * s;
+    s = c(cS + 1) + z * s;
+    s = c(cS + 0) + z * s;
+    return ks(kHALF) - a * s;
+  }
+  return ks(kONE) / a - e / (ks(kONE) - e);
+}
+
+// Vector twins (same operations per lane), for two vectors; the results go to R0/R1 via the
+// caller's stores. la: log a (used where a >= A0).
+// @ts-ignore: decorator
+@inline function logCV(a: v128, e: v128, la: v128): v128 {
+  const z = f64x2.mul(a, a);
+  let p = kc(cP + 13);
+  p = f64x2.add(kc(cP + 12), f64x2.mul(z, p));
+  p = f64x2.add(kc(cP + 11), f64x2.mul(z, p));
+  p = f64x2.add(kc(cP + 10), f64x2.mul(z, p));
+  p = f64x2.add(kc(cP + 9), f64x2.mul(z, p));
+  p = f64x2.add(kc(cP + 8), f64x2.mul(z, p));
+  p = f64x2.add(kc(cP + 7), f64x2.mul(z, p));
+  p = f64x2.add(kc(cP + 6), f64x2.mul(z, p));
+  p = f64x2.add(kc(cP + 5), f64x2.mul(z, p));
+  p = f64x2.add(kc(cP + 4), f64x2.mul(z, p));
+  p = f64x2.add(kc(cP + 3), f64x2.mul(z, p));
+  p = f64x2.add(kc(cP + 2), f64x2.mul(z, p));
+  p = f64x2.add(kc(cP + 1), f64x2.mul(z, p));
+  p = f64x2.add(kc(cP + 0), f64x2.mul(z, p));
+  const small = f64x2.add(f64x2.add(f64x2.mul(z, p), kv(kLN2_LO)), kv(kLN2_HI));
+  const ee = f64x2.mul(e, e);
+  let r = kv(kLG7);
+  r = f64x2.add(kv(kLG6), f64x2.mul(ee, r));
+  r = f64x2.add(kv(kLG5), f64x2.mul(ee, r));
+  r = f64x2.add(kv(kLG4), f64x2.mul(ee, r));
+  r = f64x2.add(kv(kLG3), f64x2.mul(ee, r));
+  r = f64x2.add(kv(kLG2), f64x2.mul(ee, r));
+  r = f64x2.add(kv(kLG1), f64x2.mul(ee, r));
+  const large = f64x2.add(la, f64x2.mul(e, f64x2.add(kv(kTWO), f64x2.mul(ee, r))));
+  return v128.bitselect(small, large, f64x2.lt(a, kc(cA0)));
+}
+
+// @ts-ignore: decorator
+@inline function muNegV(a: v128, e: v128): v128 {
+  const z = f64x2.mul(a, a);
+  let s = kc(cS + 9);
+  s = f64x2.add(kc(cS + 8), f64x2.mul(z, s));
+  s = f64x2.add(kc(cS + 7), f64x2.mul(z, s));
+  s = f64x2.add(kc(cS + 6), f64x2.mul(z, s));
+  s = f64x2.add(kc(cS + 5), f64x2.mul(z, s));
+  s = f64x2.add(kc(cS + 4), f64x2.mul(z, s));
+  s = f64x2.add(kc(cS + 3), f64x2.mul(z, s));
+  s = f64x2.add(kc(cS + 2), f64x2.mul(z, s));
+  s = f64x2.add(kc(cS + 1), f64x2.mul(z, s));
+  s = f64x2.add(kc(cS + 0), f64x2.mul(z, s));
+  const small = f64x2.sub(kv(kHALF), f64x2.mul(a, s));
+  const one = kv(kONE);
+  const large = f64x2.sub(f64x2.div(one, a), f64x2.div(e, f64x2.sub(one, e)));
+  return v128.bitselect(small, large, f64x2.lt(a, kc(cA0)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scalar element: every special case. Validates, computes, stores, accumulates.
+
+function elem(kind: i32, op: i32, pv: usize, px: usize, pw: usize, pout: usize, pg: usize, i: i32, gscale: f64): i32 {
+  const o = <usize>i << 3;
+  const v = load<f64>(pv + o);
+  let x: f64 = 0;
+  if (op == NLL) {
+    x = load<f64>(px + o);
+    if (!(x >= 0 && x <= 1)) return bad(i, 2);
+  }
+  if (kind == PROBS ? !(v >= 0 && v <= 1) : isNaN(v)) return bad(i, 1);
+  let w: f64 = 1;
+  if (pw) {
+    w = load<f64>(pw + o);
+    if (!(w >= 0 && w < Infinity)) return bad(i, 3);
+  }
+  // a = |eta|, e = exp(-a), the two log-probabilities (or softplus terms), lambda(1 - lambda).
+  let a: f64;
+  let e: f64;
+  let neg: bool;
+  let t1: f64; // -log lambda = softplus(-eta)
+  let t0: f64; // -log(1 - lambda) = softplus(eta)
+  let q: f64 = 1;
+  if (kind == PROBS) {
+    neg = v < 0.5;
+    const m = neg ? v : 1 - v;
+    const u = 1 - m;
+    const lm = logS(m);
+    const l1m = log1pFromS(u, 1 - u - m);
+    a = l1m - lm;
+    e = m / u;
+    q = m * u;
+    t1 = neg ? 0 - lm : 0 - l1m;
+    t0 = neg ? 0 - l1m : 0 - lm;
+  } else {
+    neg = v < 0;
+    a = Math.abs(v);
+    e = expS(-a);
+    const u = 1 + e;
+    const l = log1pFromS(u, e - (u - 1));
+    t1 = (neg ? a : 0) + l;
+    t0 = (neg ? 0 : a) + l;
+  }
+  const end = a == Infinity; // lambda = 0 or 1, eta = -Infinity or +Infinity
+  let mu = end ? 0 : muNegS(a, e);
+  if (!neg) mu = 1 - mu;
+  const lc = end ? Infinity : logCS(a, e);
+  let y: f64;
+  let g: f64 = 0;
+  if (op == LOGC) y = lc;
+  else if (op == MEAN) y = mu;
+  else {
+    // A zero coefficient contributes 0 even against an infinite term.
+    const b = (x == 0 ? 0 : x * t1) + (x == 1 ? 0 : (1 - x) * t0);
+    g = mu - x;
+    if (end) {
+      // The limits: the density concentrates on the endpoint mu.
+      y = x == mu ? -Infinity : Infinity;
+      if (kind == PROBS) g = x == mu ? (neg ? Infinity : -Infinity) : neg ? -Infinity : Infinity;
+    } else {
+      y = b - lc;
+      if (kind == PROBS) g = g / q;
+    }
+    if (pw) {
+      y = w == 0 ? 0 : w * y;
+      g = w == 0 ? 0 : w * g;
+    }
+    if (pg) store<f64>(pg + o, g * gscale);
+    if (Math.abs(y) == Infinity) store<f64>(RES, <f64>(<i32>load<f64>(RES, 24) | (y > 0 ? 1 : 2)), 24);
+    sumAdd(y);
+  }
+  if (pout) store<f64>(pout + o, y);
+  return -1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vector path: two vectors a step. Plain lanes: probabilities with m >= 2^-1022 (lambda in
+// [2^-1022, 1 - 2^-53]); logits with |eta| <= 708; x in [0, 1]; weight finite and >= 0.
+
+// @ts-ignore: decorator
+@inline function plainV(kind: i32, op: i32, f: i32, v: v128, x: v128, w: v128): v128 {
+  const zero = f64x2.splat(0);
+  const one = kv(kONE);
+  let ok = kind == PROBS
+    ? v128.and(f64x2.ge(v, kv(kMIN_NORMAL)), f64x2.ge(f64x2.sub(one, v), kv(kMIN_NORMAL)))
+    : expPlainV(v);
+  if (op == NLL) ok = v128.and(ok, v128.and(f64x2.ge(x, zero), f64x2.le(x, one)));
+  if (f & W) ok = v128.and(ok, v128.and(f64x2.ge(w, zero), f64x2.lt(w, kv(kINF))));
+  return ok;
+}
+
+// @ts-ignore: decorator
+@lazy let T0: v128 = v128.splat<i64>(0);
+// @ts-ignore: decorator
+@lazy let T1: v128 = v128.splat<i64>(0);
+// @ts-ignore: decorator
+@lazy let Q: v128 = v128.splat<i64>(0);
+
+// Loss (and gradient) of one vector; returns the weighted loss.
+// @ts-ignore: decorator
+@inline function outV(kind: i32, op: i32, f: i32, o: usize, v: v128, x: v128, w: v128, a: v128, e: v128, la: v128, t1: v128, t0: v128, q: v128, pout: usize, pg: usize, gscale: f64): v128 {
+  const zero = f64x2.splat(0);
+  const one = kv(kONE);
+  const neg = f64x2.lt(v, kind == PROBS ? kv(kHALF) : zero);
+  const mun = muNegV(a, e);
+  const mu = v128.bitselect(mun, f64x2.sub(one, mun), neg);
+  if (op == MEAN) {
+    v128.store(pout + o, mu);
+    return zero;
+  }
+  const lc = logCV(a, e, la);
+  if (op == LOGC) {
+    v128.store(pout + o, lc);
+    return zero;
+  }
+  const b = f64x2.add(f64x2.mul(x, t1), f64x2.mul(f64x2.sub(one, x), t0));
+  let y = f64x2.sub(b, lc);
+  let g = f64x2.sub(mu, x);
+  if (kind == PROBS) g = f64x2.div(g, q);
+  if (f & W) {
+    const w0 = f64x2.eq(w, zero);
+    y = v128.andnot(f64x2.mul(w, y), w0);
+    g = v128.andnot(f64x2.mul(w, g), w0);
+  }
+  if (f & O) v128.store(pout + o, y);
+  if (f & G) v128.store(pg + o, f64x2.mul(g, f64x2.splat(gscale)));
+  return y;
+}
+
+// @ts-ignore: decorator
+@inline function run(kind: i32, op: i32, f: i32, pv: usize, px: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64): i32 {
+  sumReset();
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    let s = f64x2.splat(0);
+    let cs = f64x2.splat(0);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 3;
+      const zero = f64x2.splat(0);
+      const one = kv(kONE);
+      const v = v128.load(pv + o);
+      const v1 = v128.load(pv + o, 16);
+      const x = op == NLL ? v128.load(px + o) : zero;
+      const x1 = op == NLL ? v128.load(px + o, 16) : zero;
+      const w = f & W ? v128.load(pw + o) : one;
+      const w1 = f & W ? v128.load(pw + o, 16) : one;
+      if (!v128.all_true<i64>(v128.and(plainV(kind, op, f, v, x, w), plainV(kind, op, f, v1, x1, w1)))) {
+        for (let j = i; j < i + 4; j++) {
+          const r = elem(kind, op, pv, px, pw, pout, pg, j, gscale);
+          if (r >= 0) return r;
+        }
+        continue;
+      }
+      let a: v128;
+      let a1: v128;
+      let e: v128;
+      let e1: v128;
+      let t0 = zero;
+      let t1 = zero;
+      let t01 = zero;
+      let t11 = zero;
+      let q = one;
+      let q1 = one;
+      if (kind == PROBS) {
+        const neg = f64x2.lt(v, kv(kHALF));
+        const neg1 = f64x2.lt(v1, kv(kHALF));
+        const m = f64x2.pmin(v, f64x2.sub(one, v));
+        const m1 = f64x2.pmin(v1, f64x2.sub(one, v1));
+        const u = f64x2.sub(one, m);
+        const u1 = f64x2.sub(one, m1);
+        // log m and log1p(-m) = log u + ((1 - u) - m)/u of each vector.
+        log2V(m, zero, u, f64x2.div(f64x2.sub(f64x2.sub(one, u), m), u), true);
+        const lm = r0();
+        const l1m = r1();
+        log2V(m1, zero, u1, f64x2.div(f64x2.sub(f64x2.sub(one, u1), m1), u1), true);
+        const lm1 = r0();
+        const l1m1 = r1();
+        a = f64x2.sub(l1m, lm);
+        a1 = f64x2.sub(l1m1, lm1);
+        e = f64x2.div(m, u);
+        e1 = f64x2.div(m1, u1);
+        if (op == NLL) {
+          q = f64x2.mul(m, u);
+          q1 = f64x2.mul(m1, u1);
+          t1 = v128.bitselect(f64x2.sub(zero, lm), f64x2.sub(zero, l1m), neg);
+          t0 = v128.bitselect(f64x2.sub(zero, l1m), f64x2.sub(zero, lm), neg);
+          t11 = v128.bitselect(f64x2.sub(zero, lm1), f64x2.sub(zero, l1m1), neg1);
+          t01 = v128.bitselect(f64x2.sub(zero, l1m1), f64x2.sub(zero, lm1), neg1);
+        }
+      } else {
+        a = f64x2.abs(v);
+        a1 = f64x2.abs(v1);
+        exp2V(f64x2.neg(a), f64x2.neg(a1));
+        e = r0();
+        e1 = r1();
+        if (op == NLL) {
+          const u = f64x2.add(one, e);
+          const u1 = f64x2.add(one, e1);
+          log2V(u, f64x2.div(f64x2.sub(e, f64x2.sub(u, one)), u), u1, f64x2.div(f64x2.sub(e1, f64x2.sub(u1, one)), u1), true);
+          const l = r0();
+          const l1 = r1();
+          const neg = f64x2.lt(v, zero);
+          const neg1 = f64x2.lt(v1, zero);
+          t1 = f64x2.add(v128.and(a, neg), l);
+          t0 = f64x2.add(v128.andnot(a, neg), l);
+          t11 = f64x2.add(v128.and(a1, neg1), l1);
+          t01 = f64x2.add(v128.andnot(a1, neg1), l1);
+        }
+      }
+      let la = zero;
+      let la1 = zero;
+      if (op != MEAN) {
+        log2V(a, zero, a1, zero, false);
+        la = r0();
+        la1 = r1();
+      }
+      const y = outV(kind, op, f, o, v, x, w, a, e, la, t1, t0, q, pout, pg, gscale);
+      const y1 = outV(kind, op, f, o + 16, v1, x1, w1, a1, e1, la1, t11, t01, q1, pout, pg, gscale);
+      if (op == NLL) {
+        const yy = f64x2.sub(f64x2.add(y, y1), cs);
+        const tt = f64x2.add(s, yy);
+        cs = f64x2.sub(f64x2.sub(tt, s), yy);
+        s = tt;
+      }
+    }
+    sumFold(f64x2.extract_lane(s, 0), f64x2.extract_lane(s, 1), f64x2.extract_lane(cs, 0), f64x2.extract_lane(cs, 1));
+  }
+  for (; i < n; i++) {
+    const r = elem(kind, op, pv, px, pw, pout, pg, i, gscale);
+    if (r >= 0) return r;
+  }
+  sumStore(RES);
+  return -1;
+}
+
+// @ts-ignore: decorator
+@inline function dispatch(kind: i32, pv: usize, px: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64): i32 {
+  const f = (pw ? W : 0) | (pout ? O : 0) | (pg ? G : 0);
+  if (!ASC_FEATURE_SIMD) return run(kind, NLL, f, pv, px, pw, pout, pg, n, gscale);
+  switch (f) {
+    case 0:
+      return run(kind, NLL, 0, pv, px, pw, pout, pg, n, gscale);
+    case W:
+      return run(kind, NLL, W, pv, px, pw, pout, pg, n, gscale);
+    case O:
+      return run(kind, NLL, O, pv, px, pw, pout, pg, n, gscale);
+    case W | O:
+      return run(kind, NLL, W | O, pv, px, pw, pout, pg, n, gscale);
+    case G:
+      return run(kind, NLL, G, pv, px, pw, pout, pg, n, gscale);
+    case W | G:
+      return run(kind, NLL, W | G, pv, px, pw, pout, pg, n, gscale);
+    case O | G:
+      return run(kind, NLL, O | G, pv, px, pw, pout, pg, n, gscale);
+    default:
+      return run(kind, NLL, W | O | G, pv, px, pw, pout, pg, n, gscale);
+  }
+}
+
+/** log C(lambda) for lambda in [0, 1] (+Infinity at 0 and 1); -1 or the first bad index. */
+export function cbLogNorm(pv: usize, pout: usize, n: i32): i32 {
+  return run(PROBS, LOGC, O, pv, 0, 0, pout, 0, n, 1);
+}
+
+/** log C(sigmoid(eta)) = log(eta / tanh(eta/2)) (+Infinity at ±Infinity); -1 or the first NaN. */
+export function cbLogNormWithLogits(pv: usize, pout: usize, n: i32): i32 {
+  return run(LOGITS, LOGC, O, pv, 0, 0, pout, 0, n, 1);
+}
+
+/** The mean mu from probabilities (logits = 0) or logits (logits = 1). */
+export function cbMean(pv: usize, pout: usize, n: i32, logits: i32): i32 {
+  return logits ? run(LOGITS, MEAN, O, pv, 0, 0, pout, 0, n, 1) : run(PROBS, MEAN, O, pv, 0, 0, pout, 0, n, 1);
+}
+
+/** -log p(x | lambda); gradient with respect to lambda. */
+export function cbNll(px: usize, pv: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64): i32 {
+  return dispatch(PROBS, pv, px, pw, pout, pg, n, gscale);
+}
+
+/** -log p(x | sigmoid(eta)); gradient with respect to eta. */
+export function cbNllWithLogits(px: usize, pv: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64): i32 {
+  return dispatch(LOGITS, pv, px, pw, pout, pg, n, gscale);
+}
