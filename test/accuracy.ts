@@ -58,3 +58,67 @@ export function logitsAccuracy(k: Softxent, pw: string): { loss: Worst; grad: Wo
     grad: over(rows, (r, i) => Math.abs(grad[i] - r[4] - r[5]) / ulp(r[6]), at(grad)),
   };
 }
+
+const C = fixture<{
+  logNorm: Row[];
+  logNormTorch: number[];
+  logNormLogits: Row[];
+  logNormLogitsTorch: number[];
+  mean: Row[];
+  meanLogits: Row[];
+  nll: Row[];
+  nllLogits: Row[];
+}>('cb.json');
+
+/** cbLogNorm (probabilities) or cbLogNormWithLogits; rows: [input, true rounded, residual]. */
+export function cbLogNormAccuracy(k: Softxent, logits: boolean): Worst {
+  const rows = logits ? C.logNormLogits : C.logNorm;
+  const y = logits ? k.cbLogNormWithLogits(col(rows, 0)) : k.cbLogNorm(col(rows, 0));
+  const fn = logits ? 'cbLogNormWithLogits' : 'cbLogNorm';
+  return over(
+    rows,
+    (r, i) => ulpErr(y[i], r[1], r[2]),
+    (r, i) => `${fn}(${r[0]}) = ${y[i]}`,
+  );
+}
+
+/** PyTorch's log-normalizer (torch.distributions.ContinuousBernoulli) at the same points. */
+export function torchLogNormAccuracy(logits: boolean): Worst {
+  const rows = logits ? C.logNormLogits : C.logNorm;
+  const y = logits ? C.logNormLogitsTorch : C.logNormTorch;
+  return over(
+    rows,
+    (r, i) => ulpErr(y[i], r[1], r[2]),
+    (r, i) => `torch log C(${r[0]}) = ${y[i]}`,
+  );
+}
+
+/** cbMean from probabilities or logits; rows: [input, true rounded, residual]. */
+export function cbMeanAccuracy(k: Softxent, logits: boolean): Worst {
+  const rows = logits ? C.meanLogits : C.mean;
+  const y = k.cbMean(col(rows, 0), { logits });
+  return over(
+    rows,
+    (r, i) => ulpErr(y[i], r[1], r[2]),
+    (r, i) => `cbMean(${r[0]}${logits ? ', logits' : ''}) = ${y[i]}`,
+  );
+}
+
+/**
+ * cbNll or cbNllWithLogits per element with its gradient; rows: [probs or logits, x, loss, residual,
+ * terms, grad, residual, grad terms]. Errors in units of eps times the sum of the magnitudes of the
+ * terms (the NLL and the gradient are differences that may cancel).
+ */
+export function cbNllAccuracy(k: Softxent, logits: boolean): { loss: Worst; grad: Worst } {
+  const rows = logits ? C.nllLogits : C.nll;
+  const grad = new Float64Array(rows.length);
+  const fn = logits ? k.cbNllWithLogits : k.cbNll;
+  const loss = fn(col(rows, 1), col(rows, 0), { reduction: 'none', grad });
+  const eps = 2 ** -52;
+  const at = (v: Float64Array) => (r: Row, i: number) =>
+    `${logits ? 'cbNllWithLogits' : 'cbNll'}(x=${r[1]}, ${r[0]}) -> ${v[i]}`;
+  return {
+    loss: over(rows, (r, i) => Math.abs(loss[i] - r[2] - r[3]) / (eps * r[4]), at(loss)),
+    grad: over(rows, (r, i) => Math.abs(grad[i] - r[5] - r[6]) / (eps * r[7]), at(grad)),
+  };
+}
