@@ -3,7 +3,17 @@
 // Prints the table and writes bench/results/accuracy.md.
 import { writeFileSync } from 'node:fs';
 import { createKernel, reference, type Softxent } from '../src/index.js';
-import { bceAccuracy, elementwiseAccuracy, logitsAccuracy, POS_WEIGHTS, type Worst } from '../test/accuracy.js';
+import {
+  bceAccuracy,
+  cbLogNormAccuracy,
+  cbMeanAccuracy,
+  cbNllAccuracy,
+  elementwiseAccuracy,
+  logitsAccuracy,
+  POS_WEIGHTS,
+  torchLogNormAccuracy,
+  type Worst,
+} from '../test/accuracy.js';
 
 /** The worst of several measurements, points added up. */
 const worstOf = (ws: Worst[]): Worst =>
@@ -19,8 +29,25 @@ function measure(k: Softxent): Record<string, Worst> {
     'bce grad': bce.grad,
     'bceWithLogits loss': worstOf(logits.map((l) => l.loss)),
     'bceWithLogits grad': worstOf(logits.map((l) => l.grad)),
+    cbLogNorm: cbLogNormAccuracy(k, false),
+    cbLogNormWithLogits: cbLogNormAccuracy(k, true),
+    'cbMean (probs)': cbMeanAccuracy(k, false),
+    'cbMean (logits)': cbMeanAccuracy(k, true),
+    'cbNll loss *': cbNllAccuracy(k, false).loss,
+    'cbNll grad *': cbNllAccuracy(k, false).grad,
+    'cbNllWithLogits loss *': cbNllAccuracy(k, true).loss,
+    'cbNllWithLogits grad *': cbNllAccuracy(k, true).grad,
   };
 }
+
+// cbLogNorm against PyTorch's formula (torch.distributions.ContinuousBernoulli._cont_bern_log_norm,
+// values stored by the fixture generator), by region of lambda.
+const REGIONS: [string, (v: number) => boolean][] = [
+  ['lambda or 1 - lambda < 2.2e-16 (PyTorch clamps)', (v) => Math.min(v, 1 - v) < 2.220446049250313e-16],
+  ["PyTorch's Taylor window (0.499, 0.501]", (v) => v > 0.499 && v <= 0.501],
+  ['elsewhere', (v) => Math.min(v, 1 - v) >= 2.220446049250313e-16 && !(v > 0.499 && v <= 0.501)],
+  ['all', () => true],
+];
 
 const backends: [string, Softxent][] = [
   ['wasm-simd', await createKernel()],
@@ -39,6 +66,20 @@ const md = [
   ...fns.map(
     (f) => `| ${f} | ${results[0][1][f].points} | ${results.map(([, r]) => r[f].ulps.toFixed(3)).join(' | ')} |`,
   ),
+  '',
+  '\\* in units of eps = 2^-52 times the sum of the magnitudes of the terms (NLL: |x log lambda|,',
+  '|(1-x) log(1-lambda)|, |log C|; gradient: (|mu| + |x|), divided by lambda(1-lambda) for probabilities).',
+  '',
+  '## cbLogNorm against PyTorch 1.13 (ContinuousBernoulli._cont_bern_log_norm), ulps of the true value',
+  '',
+  '| region of lambda | points | softxent (wasm-simd) | PyTorch |',
+  '|---|---:|---:|---:|',
+  ...REGIONS.map(([name, keep]) => {
+    const ours = cbLogNormAccuracy(backends[0][1], false, keep);
+    const torch = torchLogNormAccuracy(false, keep);
+    const fmt = (u: number) => (u < 1e4 ? u.toFixed(3) : u.toExponential(1));
+    return `| ${name} | ${ours.points} | ${fmt(ours.ulps)} | ${fmt(torch.ulps)} (at ${torch.at.replace('torch log C', 'λ = ').replace(/\) = .*/, '')}) |`;
+  }),
   '',
 ].join('\n');
 writeFileSync(new URL('./results/accuracy.md', import.meta.url), md);

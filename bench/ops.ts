@@ -82,4 +82,46 @@ export const OPS: Op[] = [
     },
     lib: (k, d) => k.bceWithLogits(d.x, d.t, { grad: d.grad }),
   },
+  {
+    name: 'cbLogNorm',
+    plain: ({ p, out, n }) => {
+      for (let i = 0; i < n; i++) {
+        const y = 1 - 2 * p[i];
+        out[i] = y === 0 ? Math.LN2 : Math.log((2 * Math.atanh(y)) / y);
+      }
+    },
+    lib: (k, d) => k.cbLogNorm(d.p, d.out),
+  },
+  {
+    name: 'cbNll+grad',
+    plain: ({ p, t, grad, n }) => {
+      let s = 0;
+      for (let i = 0; i < n; i++) {
+        const q = p[i];
+        const x = t[i];
+        const y = 1 - 2 * q;
+        const at = Math.atanh(y);
+        s -= x * Math.log(q) + (1 - x) * Math.log1p(-q) + (y === 0 ? Math.LN2 : Math.log((2 * at) / y));
+        const mu = y === 0 ? 0.5 : q / (2 * q - 1) + 1 / (2 * at);
+        grad[i] = (mu - x) / (q * (1 - q)) / n;
+      }
+      return s / n;
+    },
+    lib: (k, d) => k.cbNll(d.t, d.p, { grad: d.grad }),
+  },
+  {
+    name: 'cbNllWithLogits+grad',
+    plain: ({ x, t, grad, n }) => {
+      let s = 0;
+      for (let i = 0; i < n; i++) {
+        const v = x[i];
+        const logC = v === 0 ? Math.LN2 : Math.log(v / Math.tanh(v / 2));
+        s += Math.max(v, 0) - t[i] * v + Math.log1p(Math.exp(-Math.abs(v))) - logC;
+        const mu = v === 0 ? 0.5 : 1 / (1 - Math.exp(-v)) - 1 / v;
+        grad[i] = (mu - t[i]) / n;
+      }
+      return s / n;
+    },
+    lib: (k, d) => k.cbNllWithLogits(d.t, d.x, { grad: d.grad }),
+  },
 ];
