@@ -8,6 +8,7 @@
 //   d NLL / d eta = mu(eta) - x,  d NLL / d lambda = (mu(eta) - x) / (lambda (1 - lambda))
 // From probabilities, with m = min(lambda, 1 - lambda) exact, u = 1 - m rounded and cu its exact
 // rounding error: a = log1p(-m) - log m (log1p(-m) = log u + cu/u), e = m/u, no exp needed.
+// (cu/u and m/u as products with 1/u: one division, whose throughput bounds these loops.)
 // Near eta = 0 (a < A0) both log C and mu cancel: there they are polynomials in z = a^2
 // (scripts/cbfit.py, Chebyshev fits on [0, A0^2]):
 //   log C = ln2 + z P(z),  mu(eta) = 1/2 + eta S(z)                (< 0.9 ulp)
@@ -38,6 +39,7 @@ import {
   ks,
   kv,
   log1pFromS,
+  logPlusS,
   log2V,
   logS,
   r0,
@@ -156,10 +158,18 @@ function muNegS(a: f64, e: f64): f64 {
   return ks(kONE) / a - e / (ks(kONE) - e);
 }
 
-// Vector twins (same operations per lane), for two vectors; the results go to R0/R1 via the
-// caller's stores. la: log a (used where a >= A0).
+// Vector twins (same operations per lane). `mode` says which branch the lanes of the current step
+// take (SOME: both, selected per lane; SMALL: all a < A0; LARGE: none), so that a step whose lanes
+// agree computes one branch. la: log a (used where a >= A0).
+const SOME = 0;
+const SMALL = 1;
+const LARGE = 2;
+
 // @ts-ignore: decorator
-@inline function logCV(a: v128, e: v128, la: v128): v128 {
+@inline function logCV(mode: i32, a: v128, e: v128, la: v128): v128 {
+  let small = a;
+  let large = a;
+  if (mode != LARGE) {
   const z = f64x2.mul(a, a);
   let p = kc(cP + 13);
   p = f64x2.add(kc(cP + 12), f64x2.mul(z, p));
@@ -175,7 +185,9 @@ function muNegS(a: f64, e: f64): f64 {
   p = f64x2.add(kc(cP + 2), f64x2.mul(z, p));
   p = f64x2.add(kc(cP + 1), f64x2.mul(z, p));
   p = f64x2.add(kc(cP + 0), f64x2.mul(z, p));
-  const small = f64x2.add(f64x2.add(f64x2.mul(z, p), kv(kLN2_LO)), kv(kLN2_HI));
+  small = f64x2.add(f64x2.add(f64x2.mul(z, p), kv(kLN2_LO)), kv(kLN2_HI));
+  if (mode == SMALL) return small;
+  }
   const ee = f64x2.mul(e, e);
   let r = kv(kLG7);
   r = f64x2.add(kv(kLG6), f64x2.mul(ee, r));
@@ -184,12 +196,15 @@ function muNegS(a: f64, e: f64): f64 {
   r = f64x2.add(kv(kLG3), f64x2.mul(ee, r));
   r = f64x2.add(kv(kLG2), f64x2.mul(ee, r));
   r = f64x2.add(kv(kLG1), f64x2.mul(ee, r));
-  const large = f64x2.add(la, f64x2.mul(e, f64x2.add(kv(kTWO), f64x2.mul(ee, r))));
+  large = f64x2.add(la, f64x2.mul(e, f64x2.add(kv(kTWO), f64x2.mul(ee, r))));
+  if (mode == LARGE) return large;
   return v128.bitselect(small, large, f64x2.lt(a, kc(cA0)));
 }
 
 // @ts-ignore: decorator
-@inline function muNegV(a: v128, e: v128): v128 {
+@inline function muNegV(mode: i32, a: v128, e: v128): v128 {
+  let small = a;
+  if (mode != LARGE) {
   const z = f64x2.mul(a, a);
   let s = kc(cS + 9);
   s = f64x2.add(kc(cS + 8), f64x2.mul(z, s));
@@ -201,9 +216,12 @@ function muNegS(a: f64, e: f64): f64 {
   s = f64x2.add(kc(cS + 2), f64x2.mul(z, s));
   s = f64x2.add(kc(cS + 1), f64x2.mul(z, s));
   s = f64x2.add(kc(cS + 0), f64x2.mul(z, s));
-  const small = f64x2.sub(kv(kHALF), f64x2.mul(a, s));
+  small = f64x2.sub(kv(kHALF), f64x2.mul(a, s));
+  if (mode == SMALL) return small;
+  }
   const one = kv(kONE);
   const large = f64x2.sub(f64x2.div(one, a), f64x2.div(e, f64x2.sub(one, e)));
+  if (mode == LARGE) return large;
   return v128.bitselect(small, large, f64x2.lt(a, kc(cA0)));
 }
 
@@ -235,10 +253,11 @@ function elem(kind: i32, op: i32, pv: usize, px: usize, pw: usize, pout: usize, 
     neg = v < 0.5;
     const m = neg ? v : 1 - v;
     const u = 1 - m;
+    const ru = 1 / u;
     const lm = logS(m);
-    const l1m = log1pFromS(u, 1 - u - m);
+    const l1m = logPlusS(u, (1 - u - m) * ru);
     a = l1m - lm;
-    e = m / u;
+    e = m * ru;
     q = m * u;
     t1 = neg ? 0 - lm : 0 - l1m;
     t0 = neg ? 0 - l1m : 0 - lm;
@@ -308,21 +327,21 @@ function elem(kind: i32, op: i32, pv: usize, px: usize, pw: usize, pout: usize, 
 
 // Loss (and gradient) of one vector; returns the weighted loss.
 // @ts-ignore: decorator
-@inline function outV(kind: i32, op: i32, f: i32, o: usize, v: v128, x: v128, w: v128, a: v128, e: v128, la: v128, t1: v128, t0: v128, q: v128, pout: usize, pg: usize, gscale: f64): v128 {
+@inline function outV(mode: i32, kind: i32, op: i32, f: i32, o: usize, v: v128, x: v128, w: v128, a: v128, e: v128, la: v128, t1: v128, t0: v128, q: v128, pout: usize, pg: usize, gscale: f64): v128 {
   const zero = f64x2.splat(0);
   const one = kv(kONE);
+  if (op == LOGC) {
+    v128.store(pout + o, logCV(mode, a, e, la));
+    return zero;
+  }
   const neg = f64x2.lt(v, kind == PROBS ? kv(kHALF) : zero);
-  const mun = muNegV(a, e);
+  const mun = muNegV(mode, a, e);
   const mu = v128.bitselect(mun, f64x2.sub(one, mun), neg);
   if (op == MEAN) {
     v128.store(pout + o, mu);
     return zero;
   }
-  const lc = logCV(a, e, la);
-  if (op == LOGC) {
-    v128.store(pout + o, lc);
-    return zero;
-  }
+  const lc = logCV(mode, a, e, la);
   const b = f64x2.add(f64x2.mul(x, t1), f64x2.mul(f64x2.sub(one, x), t0));
   let y = f64x2.sub(b, lc);
   let g = f64x2.sub(mu, x);
@@ -378,17 +397,20 @@ function elem(kind: i32, op: i32, pv: usize, px: usize, pw: usize, pout: usize, 
         const m1 = f64x2.pmin(v1, f64x2.sub(one, v1));
         const u = f64x2.sub(one, m);
         const u1 = f64x2.sub(one, m1);
-        // log m and log1p(-m) = log u + ((1 - u) - m)/u of each vector.
-        log2V(m, zero, u, f64x2.div(f64x2.sub(f64x2.sub(one, u), m), u), true);
+        // log m and log1p(-m) = log u + ((1 - u) - m)/u of each vector; one division by u for this
+        // correction and e = m/u (the divider is the bottleneck).
+        const ru = f64x2.div(one, u);
+        const ru1 = f64x2.div(one, u1);
+        log2V(m, zero, u, f64x2.mul(f64x2.sub(f64x2.sub(one, u), m), ru), true);
         const lm = r0();
         const l1m = r1();
-        log2V(m1, zero, u1, f64x2.div(f64x2.sub(f64x2.sub(one, u1), m1), u1), true);
+        log2V(m1, zero, u1, f64x2.mul(f64x2.sub(f64x2.sub(one, u1), m1), ru1), true);
         const lm1 = r0();
         const l1m1 = r1();
         a = f64x2.sub(l1m, lm);
         a1 = f64x2.sub(l1m1, lm1);
-        e = f64x2.div(m, u);
-        e1 = f64x2.div(m1, u1);
+        e = f64x2.mul(m, ru);
+        e1 = f64x2.mul(m1, ru1);
         if (op == NLL) {
           q = f64x2.mul(m, u);
           q1 = f64x2.mul(m1, u1);
@@ -417,15 +439,29 @@ function elem(kind: i32, op: i32, pv: usize, px: usize, pw: usize, pout: usize, 
           t01 = f64x2.add(v128.andnot(a1, neg1), l1);
         }
       }
-      let la = zero;
-      let la1 = zero;
-      if (op != MEAN) {
-        log2V(a, zero, a1, zero, false);
-        la = r0();
-        la1 = r1();
+      const sm = v128.and(f64x2.lt(a, kc(cA0)), f64x2.lt(a1, kc(cA0)));
+      const anySmall = v128.any_true(v128.or(f64x2.lt(a, kc(cA0)), f64x2.lt(a1, kc(cA0))));
+      let y = zero;
+      let y1 = zero;
+      if (v128.all_true<i64>(sm)) {
+        y = outV(SMALL, kind, op, f, o, v, x, w, a, e, zero, t1, t0, q, pout, pg, gscale);
+        y1 = outV(SMALL, kind, op, f, o + 16, v1, x1, w1, a1, e1, zero, t11, t01, q1, pout, pg, gscale);
+      } else {
+        let la = zero;
+        let la1 = zero;
+        if (op != MEAN) {
+          log2V(a, zero, a1, zero, false);
+          la = r0();
+          la1 = r1();
+        }
+        if (anySmall) {
+          y = outV(SOME, kind, op, f, o, v, x, w, a, e, la, t1, t0, q, pout, pg, gscale);
+          y1 = outV(SOME, kind, op, f, o + 16, v1, x1, w1, a1, e1, la1, t11, t01, q1, pout, pg, gscale);
+        } else {
+          y = outV(LARGE, kind, op, f, o, v, x, w, a, e, la, t1, t0, q, pout, pg, gscale);
+          y1 = outV(LARGE, kind, op, f, o + 16, v1, x1, w1, a1, e1, la1, t11, t01, q1, pout, pg, gscale);
+        }
       }
-      const y = outV(kind, op, f, o, v, x, w, a, e, la, t1, t0, q, pout, pg, gscale);
-      const y1 = outV(kind, op, f, o + 16, v1, x1, w1, a1, e1, la1, t11, t01, q1, pout, pg, gscale);
       if (op == NLL) {
         const yy = f64x2.sub(f64x2.add(y, y1), cs);
         const tt = f64x2.add(s, yy);

@@ -305,6 +305,11 @@ export function log1pS(x: f64): f64 {
   return v128.and(f64x2.gt(x, f64x2.neg(kv(kONE))), f64x2.lt(x, kv(kINF)));
 }
 
+/** log(x) + c for a normal, positive, finite x and a small correction c (logCore's c). */
+export function logPlusS(x: f64, c: f64): f64 {
+  return logReduced(x, 0, c);
+}
+
 /**
  * log1p(x) from u = 1+x rounded and its exact rounding error cnum = x - (u-1): log(u) + cnum/u, musl's
  * reduction without log1pS's branches. For the losses, where x is in [-1, 1] and cnum is exact

@@ -78,7 +78,7 @@ const md = [
     const ours = cbLogNormAccuracy(backends[0][1], false, keep);
     const torch = torchLogNormAccuracy(false, keep);
     const fmt = (u: number) => (u < 1e4 ? u.toFixed(3) : u.toExponential(1));
-    return `| ${name} | ${ours.points} | ${fmt(ours.ulps)} | ${fmt(torch.ulps)} (at ${torch.at.replace('torch log C', 'λ = ').replace(/\) = .*/, '')}) |`;
+    return `| ${name} | ${ours.points} | ${fmt(ours.ulps)} | ${fmt(torch.ulps)} (at ${torch.at.replace('torch log C(', 'λ = ').replace(/\) = .*/, '')}) |`;
   }),
   '',
 ].join('\n');
