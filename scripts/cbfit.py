@@ -5,7 +5,7 @@ For a = |eta| < A0 (A0^2 = Z0), with z = a^2:
   log C(eta) = log(eta / tanh(eta/2)) = ln 2 + z P(z)
   mu(eta)    = 1/(1 - e^-eta) - 1/eta  = 1/2 + eta S(z)
 Chebyshev interpolation on [0, Z0] (near-minimax); prints the coefficients (lowest degree first) as
-bit patterns and decimals, and the worst error of their double-precision Horner evaluation.
+bit patterns and decimals, and the worst error of their double-precision Estrin evaluation.
 Run: /usr/bin/python3 scripts/cbfit.py
 """
 import struct
@@ -42,11 +42,14 @@ def fit(f, deg):
     return [float(c) for c in reversed(coeffs)], err
 
 
-def horner(cs, z):
-    r = cs[-1]
-    for c in reversed(cs[:-1]):
-        r = c + z * r
-    return r
+def estrin(cs, z):
+    """Estrin's scheme in double precision, in the order of assembly/cb.ts."""
+    terms = [cs[j] + cs[j + 1] * z if j + 1 < len(cs) else cs[j] for j in range(0, len(cs), 2)]
+    p = z * z
+    while len(terms) > 1:
+        terms = [terms[i] + terms[i + 1] * p if i + 1 < len(terms) else terms[i] for i in range(0, len(terms), 2)]
+        p = p * p
+    return terms[0]
 
 
 def bits(v):
@@ -77,5 +80,5 @@ if __name__ == '__main__':
     for name, cs in (('P', p), ('S', s)):
         for i, c in enumerate(cs):
             print(f'const {name}{i}: u64 = {bits(c)}; // {c!r}')
-    check('logC', p, logc, lambda cs, a: (a * a * horner(cs, a * a) + LN2_LO) + LN2_HI)
-    check('mu', s, mu, lambda cs, a: 0.5 + a * horner(cs, a * a))
+    check('logC', p, logc, lambda cs, a: (a * a * estrin(cs, a * a) + LN2_LO) + LN2_HI)
+    check('mu', s, mu, lambda cs, a: 0.5 + a * estrin(cs, a * a))

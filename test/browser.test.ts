@@ -25,6 +25,9 @@ window.result = {
   log: Array.from(k.log(Float64Array.from([0.5, 2, 1e-310, 0, -1, Infinity, 7]))),
   bce: Array.from(k.bce(p, t, { reduction: 'none', grad: g })), g: Array.from(g),
   logits: k.bceWithLogits(x, t, { grad: gx, posWeight: 2.5, reduction: 'sum' }), gx: Array.from(gx),
+  cb: k.cbNll(t, p.map((v) => 0.5 * v + 0.25), { reduction: 'sum' }),
+  cbx: Array.from(k.cbNllWithLogits(t, x, { reduction: 'none' })),
+  logC: Array.from(k.cbLogNorm(p)),
 };
 </script>`;
 
@@ -83,6 +86,13 @@ describe.skipIf(!existsSync(CHROMIUM))('in headless Chromium, as a plain ES modu
         g: Array.from(g),
         logits: k.bceWithLogits(x, t, { grad: gx, posWeight: 2.5, reduction: 'sum' }),
         gx: Array.from(gx),
+        cb: k.cbNll(
+          t,
+          p.map((v) => 0.5 * v + 0.25),
+          { reduction: 'sum' },
+        ),
+        cbx: Array.from(k.cbNllWithLogits(t, x, { reduction: 'none' }) as Float64Array),
+        logC: Array.from(k.cbLogNorm(p)),
       });
     } finally {
       await browser.close();
