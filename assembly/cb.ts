@@ -287,13 +287,6 @@ function elem(kind: i32, op: i32, pv: usize, px: usize, pw: usize, pout: usize, 
   return ok;
 }
 
-// @ts-ignore: decorator
-@lazy let T0: v128 = v128.splat<i64>(0);
-// @ts-ignore: decorator
-@lazy let T1: v128 = v128.splat<i64>(0);
-// @ts-ignore: decorator
-@lazy let Q: v128 = v128.splat<i64>(0);
-
 // Loss (and gradient) of one vector; returns the weighted loss.
 // @ts-ignore: decorator
 @inline function outV(mode: i32, kind: i32, op: i32, f: i32, o: usize, v: v128, x: v128, w: v128, a: v128, e: v128, la: v128, t1: v128, t0: v128, q: v128, pout: usize, pg: usize, gscale: f64): v128 {

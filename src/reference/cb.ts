@@ -1,6 +1,7 @@
 // The continuous-Bernoulli family written for clarity, with the method of assembly/cb.ts: everything
 // from a = |eta| and e = exp(-a); near eta = 0 the same polynomials (values of assembly/cb.ts's bit
-// patterns, checked by a test), elsewhere log a + 2 atanh(e) and 1/a - e/(1 - e).
+// patterns, checked by a test; evaluated here by Horner's rule, there by Estrin's), elsewhere
+// log a + 2 atanh(e) (Math.atanh) and 1/a - e/(1 - e).
 import type { CbFamily } from '../types.js';
 import { meanOptions, outFor, predError, predOk } from '../validate.js';
 import { type Element, loss } from './binary.js';
