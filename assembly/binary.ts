@@ -13,17 +13,20 @@
 import {
   bad,
   exp2V,
+  finishV,
+  G,
   expPlainV,
   expS,
-  kINF,
   kMIN_NORMAL,
   kNEG100,
   kONE,
   kP_MIN,
   kv,
+  lanesV,
   log1pFromS,
   log2V,
   logS,
+  O,
   r0,
   r1,
   RES,
@@ -31,14 +34,11 @@ import {
   sumFold,
   sumReset,
   sumStore,
+  W,
 } from './math';
 
 const BCE = 0;
 const LOGITS = 1;
-// Flags: which optional arrays are present (weight, per-sample output, gradient).
-const W = 1;
-const O = 2;
-const G = 4;
 
 // Scalar element, every special case: validates, computes, stores, accumulates.
 function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize, i: i32, gscale: f64, posW: f64): i32 {
@@ -91,39 +91,12 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
   return -1;
 }
 
-// Lanes of a pair whose target is in [0, 1], whose weight (if any) is finite and >= 0, and whose
-// prediction passes `predOk` (all false for NaN).
-// @ts-ignore: decorator
-@inline function lanesV(f: i32, predOk: v128, t: v128, w: v128): v128 {
-  const zero = f64x2.splat(0);
-  let ok = v128.and(predOk, v128.and(f64x2.ge(t, zero), f64x2.le(t, kv(kONE))));
-  if (f & W) ok = v128.and(ok, v128.and(f64x2.ge(w, zero), f64x2.lt(w, kv(kINF))));
-  return ok;
-}
-
 // Plain lanes of a pair: in domain, no clamp, no infinity, no subnormal. Other pairs (bad input
 // included) take the clamped vector path (bce) or the scalar path.
 // @ts-ignore: decorator
 @inline function plainV(kind: i32, f: i32, a: v128, t: v128, w: v128): v128 {
   const pred = kind == BCE ? v128.and(f64x2.ge(a, kv(kP_MIN)), f64x2.lt(a, kv(kONE))) : expPlainV(a);
   return lanesV(f, pred, t, w);
-}
-
-// Weights, stores and the gradient factor of a pair; returns the weighted loss.
-// @ts-ignore: decorator
-@inline function finishV(kind: i32, f: i32, o: usize, loss: v128, g: v128, w: v128, pout: usize, pg: usize, gscale: f64): v128 {
-  if (f & W) {
-    loss = f64x2.mul(w, loss);
-    g = f64x2.mul(w, g);
-    if (kind == LOGITS) {
-      const w0 = f64x2.eq(w, f64x2.splat(0));
-      loss = v128.andnot(loss, w0);
-      g = v128.andnot(g, w0);
-    }
-  }
-  if (f & O) v128.store(pout + o, loss);
-  if (f & G) v128.store(pg + o, f64x2.mul(g, f64x2.splat(gscale)));
-  return loss;
 }
 
 // bce of a pair from u = 1 - p, lp = log p and l1p = log1p(-p). With `clamp` (a constant: p may be
@@ -150,7 +123,7 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
       g = v128.bitselect(g, f64x2.add(g1, g2), v128.and(m1, m2));
     }
   }
-  return finishV(BCE, f, o, loss, g, w, pout, pg, gscale);
+  return finishV(f, false, o, loss, g, w, pout, pg, gscale);
 }
 
 // bce of two pairs; returns the sum of their weighted losses (terms >= 0: one rounding more, and a
@@ -191,7 +164,7 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
   const loss = f64x2.add(f64x2.mul(ca, spNeg), f64x2.mul(cb, spPos));
   let g = zero;
   if (f & G) g = f64x2.sub(f64x2.mul(f64x2.add(ca, cb), sig), ca);
-  return finishV(LOGITS, f, o, loss, g, w, pout, pg, gscale);
+  return finishV(f, true, o, loss, g, w, pout, pg, gscale);
 }
 
 // sigmoid(x) from e = exp(-|x|) and u = 1 + e: 1/u for x >= 0, e/u below.

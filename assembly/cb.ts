@@ -21,9 +21,10 @@
 import {
   bad,
   exp2V,
+  finishV,
+  G,
   expPlainV,
   expS,
-  kINF,
   kLG1,
   kLG2,
   kLG3,
@@ -39,10 +40,12 @@ import {
   kHALF,
   ks,
   kv,
+  lanesV,
   log1pFromS,
   logPlusS,
   log2V,
   logS,
+  O,
   r0,
   r1,
   RES,
@@ -50,6 +53,7 @@ import {
   sumFold,
   sumReset,
   sumStore,
+  W,
 } from './math';
 
 // z P(z) + ln2 = log C near 0, degree 13 (scripts/cbfit.py).
@@ -102,10 +106,6 @@ const LOGITS = 1;
 const LOGC = 0;
 const MEAN = 1;
 const NLL = 2;
-// Flags: which optional arrays an NLL call has.
-const W = 1;
-const O = 2;
-const G = 4;
 
 // ---------------------------------------------------------------------------------------------
 // Scalar core: log C and mu(-a) from a >= 0 and e = exp(-a). Special case: a = +Infinity gives
@@ -277,14 +277,11 @@ function elem(kind: i32, op: i32, pv: usize, px: usize, pw: usize, pout: usize, 
 
 // @ts-ignore: decorator
 @inline function plainV(kind: i32, op: i32, f: i32, v: v128, x: v128, w: v128): v128 {
-  const zero = f64x2.splat(0);
-  const one = kv(kONE);
-  let ok = kind == PROBS
-    ? v128.and(f64x2.ge(v, kv(kMIN_NORMAL)), f64x2.ge(f64x2.sub(one, v), kv(kMIN_NORMAL)))
-    : expPlainV(v);
-  if (op == NLL) ok = v128.and(ok, v128.and(f64x2.ge(x, zero), f64x2.le(x, one)));
-  if (f & W) ok = v128.and(ok, v128.and(f64x2.ge(w, zero), f64x2.lt(w, kv(kINF))));
-  return ok;
+  const ok =
+    kind == PROBS
+      ? v128.and(f64x2.ge(v, kv(kMIN_NORMAL)), f64x2.ge(f64x2.sub(kv(kONE), v), kv(kMIN_NORMAL)))
+      : expPlainV(v);
+  return op == NLL ? lanesV(f, ok, x, w) : ok;
 }
 
 // Loss (and gradient) of one vector; returns the weighted loss.
@@ -305,17 +302,10 @@ function elem(kind: i32, op: i32, pv: usize, px: usize, pw: usize, pout: usize, 
   }
   const lc = logCV(mode, a, e, la);
   const b = f64x2.add(f64x2.mul(x, t1), f64x2.mul(f64x2.sub(one, x), t0));
-  let y = f64x2.sub(b, lc);
+  const y = f64x2.sub(b, lc);
   let g = f64x2.sub(mu, x);
   if (kind == PROBS) g = f64x2.div(g, q);
-  if (f & W) {
-    const w0 = f64x2.eq(w, zero);
-    y = v128.andnot(f64x2.mul(w, y), w0);
-    g = v128.andnot(f64x2.mul(w, g), w0);
-  }
-  if (f & O) v128.store(pout + o, y);
-  if (f & G) v128.store(pg + o, f64x2.mul(g, f64x2.splat(gscale)));
-  return y;
+  return finishV(f, true, o, y, g, w, pout, pg, gscale);
 }
 
 // @ts-ignore: decorator

@@ -369,6 +369,39 @@ export const RES: usize = memory.data(32, 16);
   return i;
 }
 
+// Flags of a loss kernel's loop: which optional arrays are present (weight, per-sample output, gradient).
+export const W = 1;
+export const O = 2;
+export const G = 4;
+
+// Lanes of a pair whose target is in [0, 1], whose weight (if any) is finite and >= 0, and whose
+// prediction passes `predOk` (all false for NaN).
+// @ts-ignore: decorator
+@inline export function lanesV(f: i32, predOk: v128, t: v128, w: v128): v128 {
+  const zero = f64x2.splat(0);
+  let ok = v128.and(predOk, v128.and(f64x2.ge(t, zero), f64x2.le(t, kv(kONE))));
+  if (f & W) ok = v128.and(ok, v128.and(f64x2.ge(w, zero), f64x2.lt(w, kv(kINF))));
+  return ok;
+}
+
+// Weights, stores and the gradient factor of a pair; returns the weighted loss. With
+// `zeroWeightRemoves`, a zero weight gives 0 even against an infinite loss (0 * Infinity).
+// @ts-ignore: decorator
+@inline export function finishV(f: i32, zeroWeightRemoves: bool, o: usize, loss: v128, g: v128, w: v128, pout: usize, pg: usize, gscale: f64): v128 {
+  if (f & W) {
+    loss = f64x2.mul(w, loss);
+    g = f64x2.mul(w, g);
+    if (zeroWeightRemoves) {
+      const w0 = f64x2.eq(w, f64x2.splat(0));
+      loss = v128.andnot(loss, w0);
+      g = v128.andnot(g, w0);
+    }
+  }
+  if (f & O) v128.store(pout + o, loss);
+  if (f & G) v128.store(pg + o, f64x2.mul(g, f64x2.splat(gscale)));
+  return loss;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Compensated accumulation (Kahan) shared by every kernel's scalar path; the vector loops keep
 // their own per-lane pair and fold it in with sumFold.
