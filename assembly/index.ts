@@ -2,6 +2,7 @@
 export { log, log1p } from './elementwise';
 export { bce, bceWithLogits } from './binary';
 export { cbLogNorm, cbLogNormWithLogits, cbMean, cbNll, cbNllWithLogits } from './cb';
+export { entropy, softmax } from './softmax';
 export { RES } from './math';
 
 /** First byte free for the arena. */

@@ -1,19 +1,26 @@
 // The bounded scratch memory of a kernel: SLOTS arrays of `chunk` float64 each above the module's
 // static data. Calls stream their arrays through it chunk by chunk, so memory stays bounded whatever
-// the length. Views are rebuilt whenever the memory has grown (growth detaches old buffers).
+// the length. A multi-class row longer than a chunk widens the slots to one row (up to MAX_SLOT
+// elements, 48 MiB in all). Views are rebuilt whenever the memory has grown (growth detaches old
+// buffers).
 
-/** Arrays one call can stream: up to three inputs and two outputs. */
-export const SLOTS = 5;
+/** Arrays one call can stream: up to four inputs and two outputs. */
+export const SLOTS = 6;
+
+/** The widest slot: 2^20 float64, so that the memory stays under 64 MiB. */
+export const MAX_SLOT = 2 ** 20;
 
 /**
  * Elements per chunk. Measured with bench/chunk.ts (N = 2^20, ns/element through the API): 512 and
- * 1024 pay the per-chunk overhead (~0.5 us), 16384 to 65536 are best; 16384 keeps the 5 slots
- * (640 KiB) inside a 1 MiB L2.
+ * 1024 pay the per-chunk overhead (~0.5 us), 16384 to 65536 are best; 16384 keeps the 6 slots
+ * (768 KiB) inside a 1 MiB L2.
  */
 export const DEFAULT_CHUNK = 16384;
 
 export class Arena {
   readonly chunk: number;
+  /** Elements per slot: chunk, or more after `fit`. */
+  private slot = 0;
   private readonly memory: WebAssembly.Memory;
   private readonly base: number;
   private view: Float64Array;
@@ -22,15 +29,29 @@ export class Arena {
     this.memory = memory;
     this.chunk = chunk;
     this.base = (heapBase + 63) & ~63;
-    const need = this.base + SLOTS * chunk * 8;
-    const have = memory.buffer.byteLength;
-    if (need > have) memory.grow(Math.ceil((need - have) / 65536));
+    this.fit(chunk);
     this.view = new Float64Array(memory.buffer);
+  }
+
+  /** Widens the slots to hold `elems` elements each (memory grows once); false beyond MAX_SLOT. */
+  fit(elems: number): boolean {
+    if (elems <= this.slot) return true;
+    if (elems > MAX_SLOT) return false;
+    const need = this.base + SLOTS * elems * 8;
+    const have = this.memory.buffer.byteLength;
+    if (need > have) this.memory.grow(Math.ceil((need - have) / 65536));
+    this.slot = elems;
+    return true;
+  }
+
+  /** Elements per slot now (>= chunk). */
+  slotLength(): number {
+    return this.slot;
   }
 
   /** Byte address of slot k. */
   ptr(k: number): number {
-    return this.base + k * this.chunk * 8;
+    return this.base + k * this.slot * 8;
   }
 
   /** A float64 view of the whole memory, valid until the memory grows. */

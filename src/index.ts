@@ -7,7 +7,12 @@ export type {
   BinaryLoss,
   CbFamily,
   Elementwise,
+  Entropy,
+  EntropyOptions,
   LossOptions,
   Reduction,
+  SoftmaxFamily,
+  SoftmaxLoss,
+  SoftmaxOptions,
   Softxent,
 } from './types.js';

@@ -5,6 +5,7 @@ import { Arena, DEFAULT_CHUNK } from './arena.js';
 import { binaryFamily } from './binary.js';
 import { cbFamily } from './cb.js';
 import { elementwiseFamily } from './elementwise.js';
+import { softmaxFamily } from './softmax.js';
 import type { Softxent } from './types.js';
 
 /** The raw exports of build/softxent*.wasm (assembly/index.ts). */
@@ -30,6 +31,31 @@ export interface Exports {
   cbMean(pv: number, pout: number, n: number, logits: number): number;
   cbNll(px: number, pv: number, pw: number, pout: number, pg: number, n: number, gscale: number): number;
   cbNllWithLogits(px: number, pv: number, pw: number, pout: number, pg: number, n: number, gscale: number): number;
+  softmax(
+    pz: number,
+    pt: number,
+    pcw: number,
+    pw: number,
+    pout: number,
+    pg: number,
+    rows: number,
+    classes: number,
+    keep: number,
+    add: number,
+    gscale: number,
+    grad: number,
+    kl: number,
+  ): number;
+  entropy(
+    pt: number,
+    pcw: number,
+    pw: number,
+    pout: number,
+    rows: number,
+    classes: number,
+    keep: number,
+    add: number,
+  ): number;
 }
 
 /** What a family needs from a WebAssembly kernel. */
@@ -102,5 +128,6 @@ export async function createKernel(options: KernelOptions = {}): Promise<Softxen
     ...elementwiseFamily(w),
     ...binaryFamily(w),
     ...cbFamily(w),
+    ...softmaxFamily(w),
   };
 }

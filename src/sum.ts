@@ -1,4 +1,4 @@
-import type { BinaryCall } from './validate.js';
+import type { Reduction } from './types.js';
 
 /** Neumaier's compensated sum: error bounded by 2u|S| + O(n u^2) sum |x|, not growing with n. */
 export class Sum {
@@ -29,7 +29,7 @@ export const NEG_INF = 2;
  * can have -Infinity).
  */
 export function reduce(
-  c: BinaryCall,
+  c: { readonly reduction: Reduction; readonly n: number },
   sum: Sum,
   perSample: Float64Array | undefined,
   inf = POS_INF,

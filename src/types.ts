@@ -29,6 +29,50 @@ export interface BinaryLoss<O extends LossOptions = LossOptions> {
   (pred: Float64Array, targets: Float64Array, options?: O): number | Float64Array;
 }
 
+export interface SoftmaxOptions extends LossOptions {
+  /** Per-class weight, length `classes`, finite and >= 0 (PyTorch's `weight` of cross_entropy). */
+  classWeight?: Float64Array;
+  /** eps in [0, 1]: targets become t (1 - eps) + eps / classes. Default 0. */
+  labelSmoothing?: number;
+  /** 'ce' (default): cross-entropy; 'kl': KL(t || softmax(z)) = CE - H(t), 0 log 0 = 0; same gradient. */
+  mode?: 'ce' | 'kl';
+}
+
+/** Options of `entropy`: as a loss's, without a gradient, with the class weights and smoothing of CE. */
+export interface EntropyOptions {
+  reduction?: Reduction;
+  /** Per-row weight, finite and >= 0. */
+  weight?: Float64Array;
+  classWeight?: Float64Array;
+  labelSmoothing?: number;
+}
+
+/** A multi-class loss over row-major [rows, classes] arrays: 'none' returns one loss per row. */
+export interface SoftmaxLoss {
+  (logits: Float64Array, targets: Float64Array, classes: number, options: NoneOf<SoftmaxOptions>): Float64Array;
+  (logits: Float64Array, targets: Float64Array, classes: number, options?: Scalar<SoftmaxOptions>): number;
+  (logits: Float64Array, targets: Float64Array, classes: number, options?: SoftmaxOptions): number | Float64Array;
+}
+
+/** The entropy of each target row: 'none' returns one value per row. */
+export interface Entropy {
+  (targets: Float64Array, classes: number, options: NoneOf<EntropyOptions>): Float64Array;
+  (targets: Float64Array, classes: number, options?: Scalar<EntropyOptions>): number;
+  (targets: Float64Array, classes: number, options?: EntropyOptions): number | Float64Array;
+}
+
+/** Multi-class soft-label cross-entropy, KL divergence and target entropy. */
+export interface SoftmaxFamily {
+  /**
+   * sum_c w_c t'_c (logsumexp(z) - z_c) per row, t' = t (1 - eps) + eps / classes (PyTorch's
+   * F.cross_entropy with class-probability targets), or with mode 'kl' sum_c w_c t'_c (log t'_c - log q_c).
+   * `grad`: softmax(z) sum_c w_c t'_c - w t', times the row weight (and 1/rows for 'mean').
+   */
+  softmaxCrossEntropy: SoftmaxLoss;
+  /** H(t) = -sum_c w_c t'_c log t'_c per row, 0 log 0 = 0: softmaxCrossEntropy = KL + entropy. */
+  entropy: Entropy;
+}
+
 /** An elementwise kernel: out[i] = f(x[i]); `out` (default: a new array) is returned. */
 export type Elementwise = (x: Float64Array, out?: Float64Array) => Float64Array;
 
@@ -52,7 +96,7 @@ export interface CbFamily {
 }
 
 /** What `createKernel()` and `reference` both provide. */
-export interface Softxent extends CbFamily {
+export interface Softxent extends CbFamily, SoftmaxFamily {
   readonly backend: Backend;
   /** Bytes of WebAssembly linear memory held now (0 for the reference). */
   memoryBytes(): number;

@@ -177,3 +177,130 @@ export function badArgument(c: BinaryCall, i: number): number {
   if (c.weight && !isWeight(c.weight[i])) return ARG_WEIGHT;
   return 0;
 }
+
+/** The multi-class functions. */
+export type MultiFn = 'softmaxCrossEntropy' | 'entropy';
+
+/** A validated multi-class call; `n` is the number of samples (rows). */
+export interface MultiCall {
+  readonly fn: MultiFn;
+  /** Absent for entropy. */
+  readonly logits: Float64Array | undefined;
+  readonly targets: Float64Array;
+  readonly classes: number;
+  readonly n: number;
+  readonly reduction: Reduction;
+  readonly weight: Float64Array | undefined;
+  readonly grad: Float64Array | undefined;
+  readonly classWeight: Float64Array | undefined;
+  /** t' = t keep + add: keep = 1 - eps, add = eps / classes. */
+  readonly keep: number;
+  readonly add: number;
+  readonly kl: boolean;
+  /** Factor of the gradient: 1/rows for 'mean', else 1. */
+  readonly gscale: number;
+}
+
+const MULTI_KEYS: Record<MultiFn, readonly string[]> = {
+  softmaxCrossEntropy: ['reduction', 'weight', 'grad', 'classWeight', 'labelSmoothing', 'mode'],
+  entropy: ['reduction', 'weight', 'classWeight', 'labelSmoothing'],
+};
+
+/** softmaxCrossEntropy(logits, targets, classes, options) or entropy(targets, classes, options). */
+export function multiCall(
+  fn: MultiFn,
+  logits: unknown,
+  targets: unknown,
+  classes: unknown,
+  options: unknown,
+): MultiCall {
+  const z = fn === 'entropy' ? undefined : expectF64(fn, 'logits', logits);
+  const t = expectF64(fn, 'targets', targets);
+  const first = z ? 'logits' : 'targets';
+  const len = (z ?? t).length;
+  if (z) expectLength(fn, 'targets', t, len, 'logits');
+  if (typeof classes !== 'number') throw new TypeError(`${fn}: classes must be a number, got ${describe(classes)}`);
+  if (!Number.isInteger(classes) || classes < 1) {
+    throw new RangeError(`${fn}: classes = ${classes} is not a positive integer`);
+  }
+  if (len % classes !== 0) {
+    throw new RangeError(`${fn}: classes = ${classes} does not divide the length ${len} of ${first}`);
+  }
+  const rows = len / classes;
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
+  }
+  const o = (options ?? {}) as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!MULTI_KEYS[fn].includes(k)) throw new TypeError(`${fn}: unknown option '${k}'`);
+  }
+  const reduction = o.reduction ?? 'mean';
+  if (!REDUCTIONS.includes(reduction as string)) {
+    throw new RangeError(`${fn}: reduction must be 'mean', 'sum' or 'none', got ${describe(reduction)}`);
+  }
+  let weight: Float64Array | undefined;
+  if (o.weight !== undefined) {
+    weight = expectF64(fn, 'weight', o.weight);
+    if (weight.length !== rows) {
+      throw new RangeError(`${fn}: weight has length ${weight.length}, expected ${rows} (the number of rows)`);
+    }
+  }
+  let grad: Float64Array | undefined;
+  if (o.grad !== undefined) {
+    grad = expectF64(fn, 'grad', o.grad);
+    expectLength(fn, 'grad', grad, len, 'logits');
+  }
+  let classWeight: Float64Array | undefined;
+  if (o.classWeight !== undefined) {
+    classWeight = expectF64(fn, 'classWeight', o.classWeight);
+    if (classWeight.length !== classes) {
+      throw new RangeError(`${fn}: classWeight has length ${classWeight.length}, expected ${classes} (classes)`);
+    }
+    const i = classWeight.findIndex((v) => !isWeight(v));
+    if (i >= 0) throw new RangeError(`${fn}: classWeight[${i}] = ${classWeight[i]} is not a finite number >= 0`);
+  }
+  const eps = o.labelSmoothing ?? 0;
+  if (typeof eps !== 'number') throw new TypeError(`${fn}: labelSmoothing must be a number, got ${describe(eps)}`);
+  if (!inUnit(eps)) throw new RangeError(`${fn}: labelSmoothing = ${eps} is outside [0, 1]`);
+  const mode = o.mode ?? 'ce';
+  if (mode !== 'ce' && mode !== 'kl') throw new RangeError(`${fn}: mode must be 'ce' or 'kl', got ${describe(mode)}`);
+  return {
+    fn,
+    logits: z,
+    targets: t,
+    classes,
+    n: rows,
+    reduction: reduction as Reduction,
+    weight,
+    grad,
+    classWeight,
+    keep: 1 - eps,
+    add: eps / classes,
+    kl: mode === 'kl',
+    gscale: reduction === 'mean' ? 1 / rows : 1,
+  };
+}
+
+/** A target: finite and >= 0 (false for NaN). */
+export const isTarget = isWeight;
+
+/** The error for a bad element of a multi-class call: global index i, argument position arg. */
+export function multiError(c: MultiCall, arg: number, i: number): RangeError {
+  if (arg === ARG_WEIGHT) return badWeight(c.fn, i, c.weight?.[i]);
+  if (arg === ARG_PRED) return new RangeError(`${c.fn}: logits[${i}] is NaN`);
+  return new RangeError(`${c.fn}: targets[${i}] = ${c.targets[i]} is not a finite number >= 0`);
+}
+
+/**
+ * The first bad element of row r as [argument, index] ([0, 0] if none): logits (NaN), then targets,
+ * then the row's weight; the kernels follow the same order.
+ */
+export function badInRow(c: MultiCall, r: number): [number, number] {
+  const C = c.classes;
+  if (c.logits) {
+    for (let i = r * C; i < (r + 1) * C; i++) if (Number.isNaN(c.logits[i])) return [ARG_PRED, i];
+  }
+  for (let i = r * C; i < (r + 1) * C; i++) if (!isTarget(c.targets[i])) return [ARG_TARGET, i];
+  if (c.weight && !isWeight(c.weight[r])) return [ARG_WEIGHT, r];
+  return [0, 0];
+}

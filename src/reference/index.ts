@@ -4,6 +4,7 @@ import type { Softxent } from '../types.js';
 import { bce, bceWithLogits } from './binary.js';
 import { cb } from './cb.js';
 import { log, log1p } from './elementwise.js';
+import { softmax } from './softmax.js';
 
 export const reference: Softxent = {
   backend: 'js',
@@ -13,4 +14,6 @@ export const reference: Softxent = {
   bce,
   bceWithLogits,
   ...cb,
+  softmaxCrossEntropy: softmax.softmaxCrossEntropy,
+  entropy: softmax.entropy,
 };

@@ -1,0 +1,359 @@
+// Multi-class soft-label cross-entropy over row-major [rows, C] logits z and targets t, one row at a
+// time, loss and gradient in one pass over the row's data (three sweeps of it while it sits in L1).
+//
+//   t'_c = t_c (1 - eps) + eps/C            label smoothing (keep = 1 - eps, add = eps/C; exact for eps = 0)
+//   ct_c = cw_c t'_c                        class weights
+//   m = max z,  e_c = exp(z_c - m),  s = sum e_c
+//   CE = sum ct_c (m - z_c) + (sum ct_c) log1p(s - 1)     every term >= 0: no cancellation
+//   KL = CE + sum ct_c log t'_c,  H = -sum ct_c log t'_c  0 log 0 = 0
+//   dCE/dz_c = e_c/s sum ct - ct_c                         (also KL's gradient)
+//
+// s - 1 is summed without its leading 1 (the e_c of z_c < m, plus the ties minus one), so that log1p
+// keeps the digits of a confident row's tiny loss. Rows are summed in four lanes (elements c mod 4)
+// combined as (l0 + l2) + (l1 + l3), then the tail in order: the vector path and its scalar twin
+// (the scalar build) give the same bits.
+//
+// Limits (the scalar path): -Infinity logits have e_c = 0 and contribute 0 where ct_c = 0, +Infinity
+// to the loss elsewhere; a row holding +Infinity is the limit where those logits grow together
+// (softmax uniform over them), a row of -Infinity only is uniform.
+//
+// Each kernel returns -1, or the index of the first bad element in the chunk (rows in order; in a row
+// logits, then targets, then the row's weight, whose index is the row's), with the argument's position
+// at RES + 16 (1 = logits, 2 = targets, 3 = weight). The compensated sum of weighted row losses is left
+// at RES as hi, lo.
+import { bad, exp2V, expS, kINF, kMIN_NORMAL, kONE, kv, log1pS, log2V, logS, r0, r1, RES, sumAdd, sumReset, sumStore } from './math';
+
+// The row's sums, lanes combined: ct, ct (m - z), e for z < m, ties (e = 1), ct log t'.
+let gS0: f64 = 0;
+let gA: f64 = 0;
+let gRest: f64 = 0;
+let gCnt: f64 = 0;
+let gT: f64 = 0;
+let gM: f64 = 0;
+// Whether every target seen by the scalar element is a finite number >= 0.
+let gTok: bool = true;
+
+// Below exp(-708) results are subnormal (or 0): those steps take expS.
+const EXP_FLOOR: f64 = -708;
+
+// @ts-ignore: decorator
+@inline function ctS(t: f64, cw: f64, keep: f64, add: f64): f64 {
+  return (t * keep + add) * cw;
+}
+
+// ct (m - z), with 0 for ct = 0 against an infinite difference.
+// @ts-ignore: decorator
+@inline function aS(ct: f64, d: f64): f64 {
+  return ct == 0 ? 0 : ct * (0 - d);
+}
+
+// The row's logits as the sums see them: unchanged when m is finite; else the limits above.
+// @ts-ignore: decorator
+@inline function limitZ(z: f64, m: f64): f64 {
+  if (m == Infinity) return z == Infinity ? 0 : -Infinity;
+  if (m == -Infinity) return 0;
+  return z;
+}
+
+/** Max of a row and whether every logit is finite (false for NaN). */
+// @ts-ignore: decorator
+@inline function rowMax(pz: usize, n: i32): bool {
+  let c = 0;
+  let m: f64 = -Infinity;
+  let fin = true;
+  if (ASC_FEATURE_SIMD) {
+    let mv = f64x2.splat(-Infinity);
+    let ok = v128.splat<i64>(-1);
+    const inf = kv(kINF);
+    for (; c + 4 <= n; c += 4) {
+      const o = <usize>c << 3;
+      const z0 = v128.load(pz + o);
+      const z1 = v128.load(pz + o, 16);
+      mv = f64x2.pmax(mv, f64x2.pmax(z0, z1));
+      ok = v128.and(ok, v128.and(f64x2.lt(f64x2.abs(z0), inf), f64x2.lt(f64x2.abs(z1), inf)));
+    }
+    m = max(f64x2.extract_lane(mv, 0), f64x2.extract_lane(mv, 1));
+    fin = v128.all_true<i64>(ok);
+  }
+  for (; c < n; c++) {
+    const z = load<f64>(pz + (<usize>c << 3));
+    m = max(m, z);
+    fin = fin && Math.abs(z) < Infinity;
+  }
+  gM = m;
+  return fin;
+}
+
+// One element of the sums (scalar): ct, ct (m - z), e; the tie flag in gTie.
+let gCt: f64 = 0;
+let gAe: f64 = 0;
+let gTie: f64 = 0;
+
+// @ts-ignore: decorator
+@inline function elemS(pz: usize, pt: usize, pcw: usize, pe: usize, c: i32, m: f64, mz: f64, keep: f64, add: f64): f64 {
+  const o = <usize>c << 3;
+  const z = limitZ(load<f64>(pz + o), m);
+  const t = load<f64>(pt + o);
+  gTok = gTok && t >= 0 && t < Infinity;
+  const ct = ctS(t, load<f64>(pcw + o), keep, add);
+  const d = z - mz;
+  const e = expS(d);
+  store<f64>(pe + o, e);
+  gCt = ct;
+  gAe = aS(ct, d);
+  gTie = d == 0 ? 1 : 0;
+  return d == 0 ? 0 : e;
+}
+
+// Two scalars as a vector.
+// @ts-ignore: decorator
+@inline function pair(a: f64, b: f64): v128 {
+  return f64x2.replace_lane(f64x2.splat(a), 1, b);
+}
+
+/**
+ * The row's sums into gS0, gA, gRest, gCnt; e_c stored at pe. `plain`: every logit is finite (the
+ * vector path's condition). Returns false when a target is not a finite number >= 0 (the sums are
+ * then meaningless).
+ */
+// @ts-ignore: decorator
+@inline function rowSums(pz: usize, pt: usize, pcw: usize, pe: usize, n: i32, plain: bool, m: f64, keep: f64, add: f64): bool {
+  let c = 0;
+  let tok = true;
+  gTok = true;
+  // m' = 0 for the limits (limitZ shifts the row), else m.
+  const mz = m - m == 0 ? m : 0;
+  // Lanes c mod 4 of the sums of ct (q), ct (m - z) (a), e of z < m (e) and ties (t).
+  let q0: f64 = 0, q1: f64 = 0, q2: f64 = 0, q3: f64 = 0;
+  let a0: f64 = 0, a1: f64 = 0, a2: f64 = 0, a3: f64 = 0;
+  let e0: f64 = 0, e1: f64 = 0, e2: f64 = 0, e3: f64 = 0;
+  let n0: f64 = 0, n1: f64 = 0, n2: f64 = 0, n3: f64 = 0;
+  if (ASC_FEATURE_SIMD) {
+    if (plain) {
+      const zero = f64x2.splat(0);
+      const one = kv(kONE);
+      const inf = kv(kINF);
+      const floor = f64x2.splat(EXP_FLOOR);
+      const mv = f64x2.splat(m);
+      const kp = f64x2.splat(keep);
+      const ad = f64x2.splat(add);
+      let ok = v128.splat<i64>(-1);
+      let vs = zero, va = zero, ve = zero, vn = zero;
+      for (; c + 4 <= n; c += 4) {
+        const o = <usize>c << 3;
+        const d0 = f64x2.sub(v128.load(pz + o), mv);
+        const d1 = f64x2.sub(v128.load(pz + o, 16), mv);
+        const t0 = v128.load(pt + o);
+        const t1 = v128.load(pt + o, 16);
+        ok = v128.and(ok, v128.and(v128.and(f64x2.ge(t0, zero), f64x2.lt(t0, inf)), v128.and(f64x2.ge(t1, zero), f64x2.lt(t1, inf))));
+        let x0: v128, x1: v128;
+        if (v128.all_true<i64>(v128.and(f64x2.ge(d0, floor), f64x2.ge(d1, floor)))) {
+          exp2V(d0, d1);
+          x0 = r0();
+          x1 = r1();
+        } else {
+          x0 = pair(expS(f64x2.extract_lane(d0, 0)), expS(f64x2.extract_lane(d0, 1)));
+          x1 = pair(expS(f64x2.extract_lane(d1, 0)), expS(f64x2.extract_lane(d1, 1)));
+        }
+        v128.store(pe + o, x0);
+        v128.store(pe + o, x1, 16);
+        const ct0 = f64x2.mul(f64x2.add(f64x2.mul(t0, kp), ad), v128.load(pcw + o));
+        const ct1 = f64x2.mul(f64x2.add(f64x2.mul(t1, kp), ad), v128.load(pcw + o, 16));
+        const tie0 = f64x2.eq(d0, zero);
+        const tie1 = f64x2.eq(d1, zero);
+        vs = f64x2.add(vs, f64x2.add(ct0, ct1));
+        // d is finite here (finite logits), so ct (0 - d) needs no mask.
+        va = f64x2.add(va, f64x2.add(f64x2.mul(ct0, f64x2.sub(zero, d0)), f64x2.mul(ct1, f64x2.sub(zero, d1))));
+        ve = f64x2.add(ve, f64x2.add(v128.andnot(x0, tie0), v128.andnot(x1, tie1)));
+        vn = f64x2.add(vn, f64x2.add(v128.and(one, tie0), v128.and(one, tie1)));
+      }
+      tok = v128.all_true<i64>(ok);
+      // Lanes l0 + l2 and l1 + l3 are the vector's two lanes: fold them into the scalar twins' l0, l1.
+      q0 = f64x2.extract_lane(vs, 0);
+      q1 = f64x2.extract_lane(vs, 1);
+      a0 = f64x2.extract_lane(va, 0);
+      a1 = f64x2.extract_lane(va, 1);
+      e0 = f64x2.extract_lane(ve, 0);
+      e1 = f64x2.extract_lane(ve, 1);
+      n0 = f64x2.extract_lane(vn, 0);
+      n1 = f64x2.extract_lane(vn, 1);
+    }
+  }
+  if (c == 0) {
+    for (; c + 4 <= n; c += 4) {
+      e0 += elemS(pz, pt, pcw, pe, c, m, mz, keep, add); q0 += gCt; a0 += gAe; n0 += gTie;
+      e1 += elemS(pz, pt, pcw, pe, c + 1, m, mz, keep, add); q1 += gCt; a1 += gAe; n1 += gTie;
+      e2 += elemS(pz, pt, pcw, pe, c + 2, m, mz, keep, add); q2 += gCt; a2 += gAe; n2 += gTie;
+      e3 += elemS(pz, pt, pcw, pe, c + 3, m, mz, keep, add); q3 += gCt; a3 += gAe; n3 += gTie;
+    }
+  }
+  let s0 = (q0 + q2) + (q1 + q3);
+  let sa = (a0 + a2) + (a1 + a3);
+  let se = (e0 + e2) + (e1 + e3);
+  let sn = (n0 + n2) + (n1 + n3);
+  for (; c < n; c++) {
+    se += elemS(pz, pt, pcw, pe, c, m, mz, keep, add);
+    s0 += gCt;
+    sa += gAe;
+    sn += gTie;
+  }
+  gS0 = s0;
+  gA = sa;
+  gRest = se;
+  gCnt = sn;
+  return tok && gTok;
+}
+
+// ct log t' of one element, 0 for t' = 0.
+// @ts-ignore: decorator
+@inline function tlogS(pt: usize, pcw: usize, c: i32, keep: f64, add: f64): f64 {
+  const o = <usize>c << 3;
+  const tp = load<f64>(pt + o) * keep + add;
+  return tp * load<f64>(pcw + o) * logS(tp == 0 ? 1 : tp);
+}
+
+/** sum ct log t' over a row into gT (targets already validated). */
+// @ts-ignore: decorator
+@inline function rowTlog(pt: usize, pcw: usize, n: i32, keep: f64, add: f64): void {
+  let c = 0;
+  let l0: f64 = 0, l1: f64 = 0, l2: f64 = 0, l3: f64 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const zero = f64x2.splat(0);
+    const one = kv(kONE);
+    const mn = kv(kMIN_NORMAL);
+    const inf = kv(kINF);
+    const kp = f64x2.splat(keep);
+    const ad = f64x2.splat(add);
+    let v = zero;
+    for (; c + 4 <= n; c += 4) {
+      const o = <usize>c << 3;
+      const tp0 = f64x2.add(f64x2.mul(v128.load(pt + o), kp), ad);
+      const tp1 = f64x2.add(f64x2.mul(v128.load(pt + o, 16), kp), ad);
+      const x0 = v128.bitselect(one, tp0, f64x2.eq(tp0, zero));
+      const x1 = v128.bitselect(one, tp1, f64x2.eq(tp1, zero));
+      let y0: v128, y1: v128;
+      if (v128.all_true<i64>(v128.and(v128.and(f64x2.ge(x0, mn), f64x2.lt(x0, inf)), v128.and(f64x2.ge(x1, mn), f64x2.lt(x1, inf))))) {
+        log2V(x0, zero, x1, zero, false);
+        y0 = r0();
+        y1 = r1();
+      } else {
+        y0 = pair(logS(f64x2.extract_lane(x0, 0)), logS(f64x2.extract_lane(x0, 1)));
+        y1 = pair(logS(f64x2.extract_lane(x1, 0)), logS(f64x2.extract_lane(x1, 1)));
+      }
+      v = f64x2.add(v, f64x2.add(f64x2.mul(f64x2.mul(tp0, v128.load(pcw + o)), y0), f64x2.mul(f64x2.mul(tp1, v128.load(pcw + o, 16)), y1)));
+    }
+    l0 = f64x2.extract_lane(v, 0);
+    l1 = f64x2.extract_lane(v, 1);
+  } else {
+    for (; c + 4 <= n; c += 4) {
+      l0 += tlogS(pt, pcw, c, keep, add);
+      l1 += tlogS(pt, pcw, c + 1, keep, add);
+      l2 += tlogS(pt, pcw, c + 2, keep, add);
+      l3 += tlogS(pt, pcw, c + 3, keep, add);
+    }
+  }
+  let s = (l0 + l2) + (l1 + l3);
+  for (; c < n; c++) s += tlogS(pt, pcw, c, keep, add);
+  gT = s;
+}
+
+/** g_c = (e_c k - ct_c) ws in place over the stashed e_c at pe. */
+// @ts-ignore: decorator
+@inline function rowGrad(pt: usize, pcw: usize, pe: usize, n: i32, k: f64, ws: f64, keep: f64, add: f64): void {
+  let c = 0;
+  if (ASC_FEATURE_SIMD) {
+    const kk = f64x2.splat(k);
+    const w = f64x2.splat(ws);
+    const kp = f64x2.splat(keep);
+    const ad = f64x2.splat(add);
+    for (; c + 2 <= n; c += 2) {
+      const o = <usize>c << 3;
+      const ct = f64x2.mul(f64x2.add(f64x2.mul(v128.load(pt + o), kp), ad), v128.load(pcw + o));
+      v128.store(pe + o, f64x2.mul(f64x2.sub(f64x2.mul(v128.load(pe + o), kk), ct), w));
+    }
+  }
+  for (; c < n; c++) {
+    const o = <usize>c << 3;
+    const ct = ctS(load<f64>(pt + o), load<f64>(pcw + o), keep, add);
+    store<f64>(pe + o, (load<f64>(pe + o) * k - ct) * ws);
+  }
+}
+
+// The first target of a row that is not a finite number >= 0 (the row is known to hold one).
+function badTarget(pt: usize, n: i32): i32 {
+  for (let c = 0; c < n; c++) {
+    const t = load<f64>(pt + (<usize>c << 3));
+    if (!(t >= 0 && t < Infinity)) return c;
+  }
+  return 0;
+}
+
+// The row's weight, or -1 when it is not a finite number >= 0.
+// @ts-ignore: decorator
+@inline function rowWeight(pw: usize, r: i32): f64 {
+  if (!pw) return 1;
+  const w = load<f64>(pw + (<usize>r << 3));
+  return w >= 0 && w < Infinity ? w : -1;
+}
+
+// A row's loss times its weight; a zero weight removes the row, even an infinite loss.
+// @ts-ignore: decorator
+@inline function weighted(w: f64, loss: f64): f64 {
+  return w == 0 ? 0 : w * loss;
+}
+
+/**
+ * Cross-entropy (kl = 0) or KL divergence (kl = 1) of `rows` rows of C classes. pcw: C class weights
+ * (ones when the caller gave none); pw, pout: per-row weight and loss (0 = absent); pg: C * rows
+ * gradient (always present: it holds e_c between sweeps), written when grad != 0.
+ */
+export function softmax(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usize, rows: i32, C: i32, keep: f64, add: f64, gscale: f64, grad: i32, kl: i32): i32 {
+  sumReset();
+  for (let r = 0; r < rows; r++) {
+    const off = <usize>r * <usize>C << 3;
+    const z = pz + off;
+    const t = pt + off;
+    const e = pg + off;
+    const plain = rowMax(z, C);
+    if (!plain) {
+      for (let c = 0; c < C; c++) if (isNaN(load<f64>(z + (<usize>c << 3)))) return bad(r * C + c, 1);
+    }
+    if (!rowSums(z, t, pcw, e, C, plain, gM, keep, add)) return bad(r * C + badTarget(t, C), 2);
+    const w = rowWeight(pw, r);
+    if (w < 0) return bad(r, 3);
+    let loss = gA + gS0 * log1pS((gCnt - 1) + gRest);
+    if (kl) {
+      rowTlog(t, pcw, C, keep, add);
+      loss += gT;
+    }
+    if (grad) rowGrad(t, pcw, e, C, gS0 / (gRest + gCnt), w * gscale, keep, add);
+    loss = weighted(w, loss);
+    if (pout) store<f64>(pout + (<usize>r << 3), loss);
+    if (Math.abs(loss) == Infinity) store<f64>(RES, 1, 24);
+    sumAdd(loss);
+  }
+  sumStore(RES);
+  return -1;
+}
+
+/** Entropy -sum ct log t' of `rows` rows of C target classes (arguments as for softmax). */
+export function entropy(pt: usize, pcw: usize, pw: usize, pout: usize, rows: i32, C: i32, keep: f64, add: f64): i32 {
+  sumReset();
+  for (let r = 0; r < rows; r++) {
+    const t = pt + (<usize>r * <usize>C << 3);
+    let ok = true;
+    for (let c = 0; c < C; c++) {
+      const v = load<f64>(t + (<usize>c << 3));
+      ok = ok && v >= 0 && v < Infinity;
+    }
+    if (!ok) return bad(r * C + badTarget(t, C), 2);
+    const w = rowWeight(pw, r);
+    if (w < 0) return bad(r, 3);
+    rowTlog(t, pcw, C, keep, add);
+    const h = weighted(w, 0 - gT);
+    if (pout) store<f64>(pout + (<usize>r << 3), h);
+    sumAdd(h);
+  }
+  sumStore(RES);
+  return -1;
+}
