@@ -9,9 +9,9 @@
 //   dCE/dz_c = e_c/s sum ct - ct_c                         (also KL's gradient)
 //
 // s - 1 is summed without its leading 1 (the e_c of z_c < m, plus the ties minus one), so that log1p
-// keeps the digits of a confident row's tiny loss. Rows are summed in four lanes (elements c mod 4)
-// combined as (l0 + l2) + (l1 + l3), then the tail in order: the vector path and its scalar twin
-// (the scalar build) give the same bits.
+// keeps the digits of a confident row's tiny loss. Rows are summed in two lanes, adding the pairs
+// (c, c + 2) and (c + 1, c + 3) of each step of four, then the lanes, then the tail in order: the
+// vector path and its scalar twin (the scalar build) give the same bits.
 //
 // Limits (the scalar path): -Infinity logits have e_c = 0 and contribute 0 where ct_c = 0, +Infinity
 // to the loss elsewhere; a row holding +Infinity is the limit where those logits grow together
@@ -123,11 +123,12 @@ let gTie: f64 = 0;
   gTok = true;
   // m' = 0 for the limits (limitZ shifts the row), else m.
   const mz = m - m == 0 ? m : 0;
-  // Lanes c mod 4 of the sums of ct (q), ct (m - z) (a), e of z < m (e) and ties (t).
-  let q0: f64 = 0, q1: f64 = 0, q2: f64 = 0, q3: f64 = 0;
-  let a0: f64 = 0, a1: f64 = 0, a2: f64 = 0, a3: f64 = 0;
-  let e0: f64 = 0, e1: f64 = 0, e2: f64 = 0, e3: f64 = 0;
-  let n0: f64 = 0, n1: f64 = 0, n2: f64 = 0, n3: f64 = 0;
+  // The two lanes (c + {0, 2}, c + {1, 3} per step of 4) of the sums of ct (q), ct (m - z) (a),
+  // e of z < m (e) and ties (n).
+  let q0: f64 = 0, q1: f64 = 0;
+  let a0: f64 = 0, a1: f64 = 0;
+  let e0: f64 = 0, e1: f64 = 0;
+  let n0: f64 = 0, n1: f64 = 0;
   if (ASC_FEATURE_SIMD) {
     if (plain) {
       const zero = f64x2.splat(0);
@@ -181,16 +182,26 @@ let gTie: f64 = 0;
   }
   if (c == 0) {
     for (; c + 4 <= n; c += 4) {
-      e0 += elemS(pz, pt, pcw, pe, c, m, mz, keep, add); q0 += gCt; a0 += gAe; n0 += gTie;
-      e1 += elemS(pz, pt, pcw, pe, c + 1, m, mz, keep, add); q1 += gCt; a1 += gAe; n1 += gTie;
-      e2 += elemS(pz, pt, pcw, pe, c + 2, m, mz, keep, add); q2 += gCt; a2 += gAe; n2 += gTie;
-      e3 += elemS(pz, pt, pcw, pe, c + 3, m, mz, keep, add); q3 += gCt; a3 += gAe; n3 += gTie;
+      const x0 = elemS(pz, pt, pcw, pe, c, m, mz, keep, add);
+      const s0 = gCt, b0 = gAe, t0 = gTie;
+      const x1 = elemS(pz, pt, pcw, pe, c + 1, m, mz, keep, add);
+      const s1 = gCt, b1 = gAe, t1 = gTie;
+      const x2 = elemS(pz, pt, pcw, pe, c + 2, m, mz, keep, add);
+      q0 += s0 + gCt;
+      a0 += b0 + gAe;
+      n0 += t0 + gTie;
+      e0 += x0 + x2;
+      const x3 = elemS(pz, pt, pcw, pe, c + 3, m, mz, keep, add);
+      q1 += s1 + gCt;
+      a1 += b1 + gAe;
+      n1 += t1 + gTie;
+      e1 += x1 + x3;
     }
   }
-  let s0 = (q0 + q2) + (q1 + q3);
-  let sa = (a0 + a2) + (a1 + a3);
-  let se = (e0 + e2) + (e1 + e3);
-  let sn = (n0 + n2) + (n1 + n3);
+  let s0 = q0 + q1;
+  let sa = a0 + a1;
+  let se = e0 + e1;
+  let sn = n0 + n1;
   for (; c < n; c++) {
     se += elemS(pz, pt, pcw, pe, c, m, mz, keep, add);
     s0 += gCt;
@@ -216,7 +227,7 @@ let gTie: f64 = 0;
 // @ts-ignore: decorator
 @inline function rowTlog(pt: usize, pcw: usize, n: i32, keep: f64, add: f64): void {
   let c = 0;
-  let l0: f64 = 0, l1: f64 = 0, l2: f64 = 0, l3: f64 = 0;
+  let l0: f64 = 0, l1: f64 = 0;
   if (ASC_FEATURE_SIMD) {
     const zero = f64x2.splat(0);
     const one = kv(kONE);
@@ -246,13 +257,13 @@ let gTie: f64 = 0;
     l1 = f64x2.extract_lane(v, 1);
   } else {
     for (; c + 4 <= n; c += 4) {
-      l0 += tlogS(pt, pcw, c, keep, add);
-      l1 += tlogS(pt, pcw, c + 1, keep, add);
-      l2 += tlogS(pt, pcw, c + 2, keep, add);
-      l3 += tlogS(pt, pcw, c + 3, keep, add);
+      const y0 = tlogS(pt, pcw, c, keep, add);
+      const y1 = tlogS(pt, pcw, c + 1, keep, add);
+      l0 += y0 + tlogS(pt, pcw, c + 2, keep, add);
+      l1 += y1 + tlogS(pt, pcw, c + 3, keep, add);
     }
   }
-  let s = (l0 + l2) + (l1 + l3);
+  let s = l0 + l1;
   for (; c < n; c++) s += tlogS(pt, pcw, c, keep, add);
   gT = s;
 }

@@ -124,3 +124,83 @@ export function cbNllAccuracy(k: Softxent, logits: boolean): { loss: Worst; grad
     grad: over(rows, (r, i) => Math.abs(grad[i] - r[5] - r[6]) / (eps * r[7]), at(grad)),
   };
 }
+
+/** A softmax.json batch: options, per-row truths ([rounded, residual]) with their error scales. */
+export interface SoftmaxCase {
+  classes: number;
+  logits: number[];
+  targets: number[];
+  classWeight: number[] | null;
+  labelSmoothing: number;
+  weight: number[] | null;
+  ce: Row[];
+  kl: Row[];
+  h: Row[];
+  scale: number[];
+  klScale: number[];
+  hScale: number[];
+  grad: number[];
+  gradScale: number[];
+}
+export const SM = fixture<{ cases: SoftmaxCase[] }>('softmax.json');
+
+/** The options of a fixture batch (reduction 'none'), Float64Arrays. */
+export function smOptions(c: SoftmaxCase) {
+  return {
+    reduction: 'none' as const,
+    labelSmoothing: c.labelSmoothing,
+    ...(c.classWeight ? { classWeight: Float64Array.from(c.classWeight) } : {}),
+    ...(c.weight ? { weight: Float64Array.from(c.weight) } : {}),
+  };
+}
+
+/**
+ * softmaxCrossEntropy (mode 'ce' or 'kl') or entropy per row against mpmath, over every fixture
+ * batch: the loss in units of eps times the row's scale (|loss| + sum_c |w t'_c| (|z_c| + |lse|), plus
+ * sum |w t' log t'| for KL and H), the loss in ulps of the true value (CE only: its terms are all
+ * >= 0), and the gradient in units of eps times the largest of its terms w q_c sum(ct) and w ct_c in
+ * the row (at the optimum the gradient is their difference, near 0: no method does better there).
+ */
+export function softmaxAccuracy(
+  k: Softxent,
+  mode: 'ce' | 'kl' | 'h',
+  cases: readonly SoftmaxCase[] = SM.cases,
+): { loss: Worst; ulps: Worst; grad: Worst } {
+  const eps = 2 ** -52;
+  const loss: [number, string][] = [];
+  const ulps: [number, string][] = [];
+  const grad: [number, string][] = [];
+  for (const c of cases) {
+    const C = c.classes;
+    const o = smOptions(c);
+    const z = Float64Array.from(c.logits);
+    const t = Float64Array.from(c.targets);
+    const g = new Float64Array(z.length);
+    const y =
+      mode === 'h'
+        ? k.entropy(t, C, o)
+        : k.softmaxCrossEntropy(z, t, C, { ...o, grad: g, mode: mode === 'kl' ? 'kl' : 'ce' });
+    const truth = c[mode];
+    const scale = mode === 'ce' ? c.scale : mode === 'kl' ? c.klScale : c.hScale;
+    truth.forEach(([r, res], i) => {
+      const at = `${mode} C=${C} row ${i} eps=${c.labelSmoothing} cw=${!!c.classWeight}: ${y[i]} vs ${r}`;
+      const e = Number.isFinite(r)
+        ? Math.abs(y[i] - r - res) / (eps * scale[i] || 2 ** -1074)
+        : y[i] === r
+          ? 0
+          : Infinity;
+      loss.push([e, at]);
+      if (mode === 'ce') ulps.push([ulpErr(y[i], r, res), at]);
+      if (mode === 'h') return;
+      const gmax = c.gradScale[i];
+      for (let j = i * C; j < (i + 1) * C; j++) {
+        grad.push([
+          Math.abs(g[j] - c.grad[j]) / (eps * gmax || 2 ** -1074),
+          `${at}, grad[${j}] = ${g[j]} vs ${c.grad[j]}`,
+        ]);
+      }
+    });
+  }
+  const w = (xs: [number, string][]) => ({ ...worst(xs), points: xs.length });
+  return { loss: w(loss), ulps: w(ulps), grad: w(grad) };
+}
