@@ -21,7 +21,7 @@
 // logits, then targets, then the row's weight, whose index is the row's), with the argument's position
 // at RES + 16 (1 = logits, 2 = targets, 3 = weight). The compensated sum of weighted row losses is left
 // at RES as hi, lo.
-import { bad, exp2V, expS, kINF, kMIN_NORMAL, kONE, kv, log1pS, log2V, logS, r0, r1, RES, sumAdd, sumReset, sumStore } from './math';
+import { bad, exp2V, expS, kINF, kMIN_NORMAL, kONE, kTWO, kv, log2V, logPlusS, logS, r0, r1, RES, sumAdd, sumReset, sumStore } from './math';
 
 // The row's sums, lanes combined: ct, ct (m - z), e for z < m, ties (e = 1), ct log t'.
 let gS0: f64 = 0;
@@ -35,6 +35,18 @@ let gTok: bool = true;
 
 // Below exp(-708) results are subnormal (or 0): those steps take expS.
 const EXP_FLOOR: f64 = -708;
+// Rows of fewer classes are vectorized across rows (four at a time), longer ones along the row.
+const SMALL = 16;
+
+/**
+ * log1p(x) for x >= 0 as log(u) + (rounding error of u = 1 + x)/u (musl's correction): the form the
+ * across-rows path evaluates with log2V.
+ */
+// @ts-ignore: decorator
+@inline function log1pU(x: f64): f64 {
+  const u = 1 + x;
+  return logPlusS(u, (u >= 2 ? 1 - (u - x) : x - (u - 1)) / u);
+}
 
 // @ts-ignore: decorator
 @inline function ctS(t: f64, cw: f64, keep: f64, add: f64): f64 {
@@ -118,6 +130,8 @@ let gTie: f64 = 0;
  */
 // @ts-ignore: decorator
 @inline function rowSums(pz: usize, pt: usize, pcw: usize, pe: usize, n: i32, plain: bool, m: f64, keep: f64, add: f64): bool {
+  // Rows of fewer than SMALL classes are summed in order (the order of the across-rows path).
+  const seq = n < SMALL;
   let c = 0;
   let tok = true;
   gTok = true;
@@ -130,7 +144,7 @@ let gTie: f64 = 0;
   let e0: f64 = 0, e1: f64 = 0;
   let n0: f64 = 0, n1: f64 = 0;
   if (ASC_FEATURE_SIMD) {
-    if (plain) {
+    if (plain && !seq) {
       const zero = f64x2.splat(0);
       const one = kv(kONE);
       const inf = kv(kINF);
@@ -180,7 +194,7 @@ let gTie: f64 = 0;
       n1 = f64x2.extract_lane(vn, 1);
     }
   }
-  if (c == 0) {
+  if (c == 0 && !seq) {
     for (; c + 4 <= n; c += 4) {
       const x0 = elemS(pz, pt, pcw, pe, c, m, mz, keep, add);
       const s0 = gCt, b0 = gAe, t0 = gTie;
@@ -313,6 +327,127 @@ function badTarget(pt: usize, n: i32): i32 {
   return w == 0 ? 0 : w * loss;
 }
 
+// A vector from lane 0 at p and lane 1 at p + stride.
+// @ts-ignore: decorator
+@inline function load2(p: usize, stride: usize): v128 {
+  return v128.load64_lane(p + stride, v128.load64_splat(p), 1);
+}
+
+// @ts-ignore: decorator
+@inline function store2(p: usize, stride: usize, v: v128): void {
+  v128.store64_lane(p, v, 0);
+  v128.store64_lane(p + stride, v, 1);
+}
+
+/**
+ * Four rows of C < SMALL classes across the lanes (rows r, r+1 in one vector, r+2, r+3 in the other),
+ * with the same operations per row as rowSums' sequential order, log1pU and rowGrad. Returns false,
+ * having written nothing, when a logit is not finite or a target is bad: the caller then takes the
+ * rows one by one (limits, first bad element). Losses are added to the sum in row order.
+ */
+// @ts-ignore: decorator
+@inline function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usize, r: i32, C: i32, keep: f64, add: f64, gscale: f64, grad: i32, kl: i32): bool {
+  const row = <usize>C << 3;
+  const off = <usize>r * row;
+  const za = pz + off, zb = za + 2 * row;
+  const ta = pt + off, tb = ta + 2 * row;
+  const ea = pg + off, eb = ea + 2 * row;
+  const zero = f64x2.splat(0);
+  const one = kv(kONE);
+  const inf = kv(kINF);
+  let ma = f64x2.splat(-Infinity);
+  let mb = ma;
+  let ok = v128.splat<i64>(-1);
+  for (let c = 0; c < C; c++) {
+    const o = <usize>c << 3;
+    const a = load2(za + o, row);
+    const b = load2(zb + o, row);
+    const u = load2(ta + o, row);
+    const v = load2(tb + o, row);
+    ma = f64x2.pmax(ma, a);
+    mb = f64x2.pmax(mb, b);
+    ok = v128.and(ok, v128.and(f64x2.lt(f64x2.abs(a), inf), f64x2.lt(f64x2.abs(b), inf)));
+    ok = v128.and(ok, v128.and(v128.and(f64x2.ge(u, zero), f64x2.lt(u, inf)), v128.and(f64x2.ge(v, zero), f64x2.lt(v, inf))));
+  }
+  if (!v128.all_true<i64>(ok)) return false;
+  const kp = f64x2.splat(keep);
+  const ad = f64x2.splat(add);
+  const floor = f64x2.splat(EXP_FLOOR);
+  let sa = zero, sb = zero, aa = zero, ab = zero, xa = zero, xb = zero, na = zero, nb = zero;
+  for (let c = 0; c < C; c++) {
+    const o = <usize>c << 3;
+    const da = f64x2.sub(load2(za + o, row), ma);
+    const db = f64x2.sub(load2(zb + o, row), mb);
+    let ya: v128, yb: v128;
+    if (v128.all_true<i64>(v128.and(f64x2.ge(da, floor), f64x2.ge(db, floor)))) {
+      exp2V(da, db);
+      ya = r0();
+      yb = r1();
+    } else {
+      ya = pair(expS(f64x2.extract_lane(da, 0)), expS(f64x2.extract_lane(da, 1)));
+      yb = pair(expS(f64x2.extract_lane(db, 0)), expS(f64x2.extract_lane(db, 1)));
+    }
+    store2(ea + o, row, ya);
+    store2(eb + o, row, yb);
+    const cw = v128.load64_splat(pcw + o);
+    const cta = f64x2.mul(f64x2.add(f64x2.mul(load2(ta + o, row), kp), ad), cw);
+    const ctb = f64x2.mul(f64x2.add(f64x2.mul(load2(tb + o, row), kp), ad), cw);
+    const tiea = f64x2.eq(da, zero);
+    const tieb = f64x2.eq(db, zero);
+    sa = f64x2.add(sa, cta);
+    sb = f64x2.add(sb, ctb);
+    aa = f64x2.add(aa, f64x2.mul(cta, f64x2.sub(zero, da)));
+    ab = f64x2.add(ab, f64x2.mul(ctb, f64x2.sub(zero, db)));
+    xa = f64x2.add(xa, v128.andnot(ya, tiea));
+    xb = f64x2.add(xb, v128.andnot(yb, tieb));
+    na = f64x2.add(na, v128.and(one, tiea));
+    nb = f64x2.add(nb, v128.and(one, tieb));
+  }
+  // log1pU of s - 1 = (ties - 1) + rest, both vectors at once
+  const qa = f64x2.add(f64x2.sub(na, one), xa);
+  const qb = f64x2.add(f64x2.sub(nb, one), xb);
+  const ua = f64x2.add(one, qa);
+  const ub = f64x2.add(one, qb);
+  const two = kv(kTWO);
+  const ca = f64x2.div(v128.bitselect(f64x2.sub(one, f64x2.sub(ua, qa)), f64x2.sub(qa, f64x2.sub(ua, one)), f64x2.ge(ua, two)), ua);
+  const cb = f64x2.div(v128.bitselect(f64x2.sub(one, f64x2.sub(ub, qb)), f64x2.sub(qb, f64x2.sub(ub, one)), f64x2.ge(ub, two)), ub);
+  log2V(ua, ca, ub, cb, true);
+  const la = f64x2.add(aa, f64x2.mul(sa, r0()));
+  const lb = f64x2.add(ab, f64x2.mul(sb, r1()));
+  let ws = f64x2.splat(gscale);
+  let wsb = ws;
+  if (pw) {
+    const w = pw + (<usize>r << 3);
+    ws = f64x2.mul(v128.load(w), ws);
+    wsb = f64x2.mul(v128.load(w, 16), wsb);
+  }
+  if (grad) {
+    const ka = f64x2.div(sa, f64x2.add(xa, na));
+    const kb = f64x2.div(sb, f64x2.add(xb, nb));
+    for (let c = 0; c < C; c++) {
+      const o = <usize>c << 3;
+      const cw = v128.load64_splat(pcw + o);
+      const cta = f64x2.mul(f64x2.add(f64x2.mul(load2(ta + o, row), kp), ad), cw);
+      const ctb = f64x2.mul(f64x2.add(f64x2.mul(load2(tb + o, row), kp), ad), cw);
+      store2(ea + o, row, f64x2.mul(f64x2.sub(f64x2.mul(load2(ea + o, row), ka), cta), ws));
+      store2(eb + o, row, f64x2.mul(f64x2.sub(f64x2.mul(load2(eb + o, row), kb), ctb), wsb));
+    }
+  }
+  for (let j = 0; j < 4; j++) {
+    let loss = j == 0 ? f64x2.extract_lane(la, 0) : j == 1 ? f64x2.extract_lane(la, 1) : j == 2 ? f64x2.extract_lane(lb, 0) : f64x2.extract_lane(lb, 1);
+    if (kl) {
+      rowTlog(pt + off + <usize>j * row, pcw, C, keep, add);
+      loss += gT;
+    }
+    const w = pw ? load<f64>(pw + (<usize>(r + j) << 3)) : 1;
+    loss = weighted(w, loss);
+    if (pout) store<f64>(pout + (<usize>(r + j) << 3), loss);
+    if (Math.abs(loss) == Infinity) store<f64>(RES, 1, 24);
+    sumAdd(loss);
+  }
+  return true;
+}
+
 /**
  * Cross-entropy (kl = 0) or KL divergence (kl = 1) of `rows` rows of C classes. pcw: C class weights
  * (ones when the caller gave none); pw, pout: per-row weight and loss (0 = absent); pg: C * rows
@@ -320,28 +455,41 @@ function badTarget(pt: usize, n: i32): i32 {
  */
 export function softmax(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usize, rows: i32, C: i32, keep: f64, add: f64, gscale: f64, grad: i32, kl: i32): i32 {
   sumReset();
-  for (let r = 0; r < rows; r++) {
-    const off = <usize>r * <usize>C << 3;
-    const z = pz + off;
-    const t = pt + off;
-    const e = pg + off;
-    const plain = rowMax(z, C);
-    if (!plain) {
-      for (let c = 0; c < C; c++) if (isNaN(load<f64>(z + (<usize>c << 3)))) return bad(r * C + c, 1);
+  // Across rows, four at a time, when C < SMALL and their weights are valid (rows4 checks the rest);
+  // else (and always in the scalar build) one row at a time.
+  const across = ASC_FEATURE_SIMD && C < SMALL;
+  for (let r = 0; r < rows; ) {
+    if (across && r + 4 <= rows) {
+      const ws = !pw || (rowWeight(pw, r) >= 0 && rowWeight(pw, r + 1) >= 0 && rowWeight(pw, r + 2) >= 0 && rowWeight(pw, r + 3) >= 0);
+      if (ws && rows4(pz, pt, pcw, pw, pout, pg, r, C, keep, add, gscale, grad, kl)) {
+        r += 4;
+        continue;
+      }
     }
-    if (!rowSums(z, t, pcw, e, C, plain, gM, keep, add)) return bad(r * C + badTarget(t, C), 2);
-    const w = rowWeight(pw, r);
-    if (w < 0) return bad(r, 3);
-    let loss = gA + gS0 * log1pS((gCnt - 1) + gRest);
-    if (kl) {
-      rowTlog(t, pcw, C, keep, add);
-      loss += gT;
+    const end = across ? min(r + 4, rows) : r + 1;
+    for (; r < end; r++) {
+      const off = <usize>r * <usize>C << 3;
+      const z = pz + off;
+      const t = pt + off;
+      const e = pg + off;
+      const plain = rowMax(z, C);
+      if (!plain) {
+        for (let c = 0; c < C; c++) if (isNaN(load<f64>(z + (<usize>c << 3)))) return bad(r * C + c, 1);
+      }
+      if (!rowSums(z, t, pcw, e, C, plain, gM, keep, add)) return bad(r * C + badTarget(t, C), 2);
+      const w = rowWeight(pw, r);
+      if (w < 0) return bad(r, 3);
+      let loss = gA + gS0 * log1pU((gCnt - 1) + gRest);
+      if (kl) {
+        rowTlog(t, pcw, C, keep, add);
+        loss += gT;
+      }
+      if (grad) rowGrad(t, pcw, e, C, gS0 / (gRest + gCnt), w * gscale, keep, add);
+      loss = weighted(w, loss);
+      if (pout) store<f64>(pout + (<usize>r << 3), loss);
+      if (Math.abs(loss) == Infinity) store<f64>(RES, 1, 24);
+      sumAdd(loss);
     }
-    if (grad) rowGrad(t, pcw, e, C, gS0 / (gRest + gCnt), w * gscale, keep, add);
-    loss = weighted(w, loss);
-    if (pout) store<f64>(pout + (<usize>r << 3), loss);
-    if (Math.abs(loss) == Infinity) store<f64>(RES, 1, 24);
-    sumAdd(loss);
   }
   sumStore(RES);
   return -1;

@@ -9,6 +9,8 @@ export interface Data {
   t: Float64Array;
   out: Float64Array;
   grad: Float64Array;
+  /** Soft labels per class count: t normalized over each row of C. */
+  soft(C: number): Float64Array;
 }
 
 export function makeData(n: number, seed = 1): Data {
@@ -18,14 +20,56 @@ export function makeData(n: number, seed = 1): Data {
     return (s + 0.5) / 2 ** 32;
   };
   const p = Float64Array.from({ length: n }, rnd);
+  const t = Float64Array.from({ length: n }, rnd);
+  const soft = new Map<number, Float64Array>();
   return {
     n,
     p,
     x: p.map((v) => (v - 0.5) * 20),
-    t: Float64Array.from({ length: n }, rnd),
+    t,
     out: new Float64Array(n),
     grad: new Float64Array(n),
+    soft(C) {
+      let s = soft.get(C);
+      if (!s) {
+        s = t.slice();
+        for (let r = 0; r < n; r += C) {
+          const row = s.subarray(r, r + C);
+          const sum = row.reduce((a, v) => a + v, 0);
+          row.forEach((v, i) => {
+            row[i] = v / sum;
+          });
+        }
+        soft.set(C, s);
+      }
+      return s;
+    },
   };
+}
+
+/** Softmax cross-entropy with its gradient, the obvious JS: max, exp (kept in grad), sums, scaling. */
+function softmaxPlain({ x, grad, n, soft }: Data, C: number): number {
+  const t = soft(C);
+  const rows = n / C;
+  let loss = 0;
+  for (let r = 0; r < n; r += C) {
+    let m = -Infinity;
+    for (let c = r; c < r + C; c++) m = Math.max(m, x[c]);
+    let s = 0;
+    let st = 0;
+    let a = 0;
+    for (let c = r; c < r + C; c++) {
+      const e = Math.exp(x[c] - m);
+      grad[c] = e;
+      s += e;
+      st += t[c];
+      a += t[c] * (m - x[c]);
+    }
+    loss += a + st * Math.log(s);
+    const k = st / s;
+    for (let c = r; c < r + C; c++) grad[c] = (grad[c] * k - t[c]) / rows;
+  }
+  return loss / rows;
 }
 
 /** The middle value (the upper one of an even count). */
@@ -124,4 +168,11 @@ export const OPS: Op[] = [
     },
     lib: (k, d) => k.cbNllWithLogits(d.t, d.x, { grad: d.grad }),
   },
+  ...[8, 1024].map(
+    (C): Op => ({
+      name: `softmaxCE+grad C=${C}`,
+      plain: (d) => softmaxPlain(d, C),
+      lib: (k, d) => k.softmaxCrossEntropy(d.x, d.soft(C), C, { grad: d.grad }),
+    }),
+  ),
 ];
