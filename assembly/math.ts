@@ -54,19 +54,34 @@ const MANT: u64 = 0x000fffffffffffff;
 // BCE clamps log(p) at -100, which acts below e^-100 = 3.7e-44: p < 2^-144 takes the scalar path.
 const P_MIN: u64 = 0x36f0000000000000; // 2^-144 = 4.48e-44
 const NEG100: u64 = 0xc059000000000000; // -100
+// Taylor coefficients 1/k! of e^r for expPoly: with |r| <= ln2/2 the first omitted term,
+// r^14/14!, is below 2^-57 (no division, unlike fdlibm's rational form).
+const E2: u64 = 0x3fe0000000000000; // 1/2! = 0.5
+const E3: u64 = 0x3fc5555555555555; // 1/3! = 0.16666666666666666
+const E4: u64 = 0x3fa5555555555555; // 1/4! = 0.041666666666666664
+const E5: u64 = 0x3f81111111111111; // 1/5! = 0.008333333333333333
+const E6: u64 = 0x3f56c16c16c16c17; // 1/6! = 0.001388888888888889
+const E7: u64 = 0x3f2a01a01a01a01a; // 1/7! = 0.0001984126984126984
+const E8: u64 = 0x3efa01a01a01a01a; // 1/8! = 2.48015873015873e-05
+const E9: u64 = 0x3ec71de3a556c734; // 1/9! = 2.7557319223985893e-06
+const E10: u64 = 0x3e927e4fb7789f5c; // 1/10! = 2.755731922398589e-07
+const E11: u64 = 0x3e5ae64567f544e4; // 1/11! = 2.505210838544172e-08
+const E12: u64 = 0x3e21eed8eff8d898; // 1/12! = 2.08767569878681e-09
+const E13: u64 = 0x3de6124613a86d09; // 1/13! = 1.6059043836821613e-10
 
 // The vector table: one f64 (or i64) per entry, splatted on load.
 const K: usize = memory.data<u64>([
   LN2_HI, LN2_LO, LG1, LG2, LG3, LG4, LG5, LG6, LG7, INVLN2, P1, P2, P3, P4, P5, EXP_NORMAL, EXP_NORMAL_NEG,
   SHIFT, KBIAS, ONE, TWO, HALF, MIN_NORMAL, TINY, L1P_HI, L1P_LO, FIFTY4, INF, SQRT2_SHIFT, SQRT2_HALF,
-  MANT, 1023, P_MIN, NEG100,
+  MANT, 1023, P_MIN, NEG100, E2, E3, E4, E5, E6, E7, E8, E9, E10, E11, E12, E13,
 ]);
 // Table indices.
 export const kLN2_HI = 0, kLN2_LO = 1, kLG1 = 2, kLG2 = 3, kLG3 = 4, kLG4 = 5, kLG5 = 6, kLG6 = 7,
   kLG7 = 8, kINVLN2 = 9, kP1 = 10, kP2 = 11, kP3 = 12, kP4 = 13, kP5 = 14, kEXP_NORMAL = 15, kEXP_NORMAL_NEG = 16,
   kSHIFT = 17, kKBIAS = 18, kONE = 19, kTWO = 20, kHALF = 21, kMIN_NORMAL = 22, kTINY = 23,
   kL1P_HI = 24, kL1P_LO = 25, kFIFTY4 = 26, kINF = 27, kSQRT2_SHIFT = 28, kSQRT2_HALF = 29, kMANT = 30,
-  kBIAS = 31, kP_MIN = 32, kNEG100 = 33;
+  kBIAS = 31, kP_MIN = 32, kNEG100 = 33, kE2 = 34, kE3 = 35, kE4 = 36, kE5 = 37, kE6 = 38, kE7 = 39,
+  kE8 = 40, kE9 = 41, kE10 = 42, kE11 = 43, kE12 = 44, kE13 = 45;
 
 // @ts-ignore: decorator
 @inline export function kv(i: i32): v128 {
@@ -349,6 +364,67 @@ export function log1pFromS(u: f64, cnum: f64): f64 {
 export function expS(x: f64): f64 {
   if (isNaN(x)) return x;
   return expCore(x);
+}
+
+// ---------------------------------------------------------------------------------------------
+// expPoly: e^x for |x| <= 708 without a division (shorter latency than fdlibm's form, <= 1 ulp):
+// x = k ln2 + r as in expCore, e^r = 1 + (r + r^2 q(r)), q the Taylor polynomial of degree 11
+// (coefficients 1/2! .. 1/13!) by Estrin's scheme, then one exact scaling by 2^k. Used by the
+// softmax kernels, whose exponents are <= 0.
+
+// @ts-ignore: decorator
+@inline function estrinQ(r: f64, r2: f64): f64 {
+  const p0 = ks(kE2) + r * ks(kE3);
+  const p1 = ks(kE4) + r * ks(kE5);
+  const p2 = ks(kE6) + r * ks(kE7);
+  const p3 = ks(kE8) + r * ks(kE9);
+  const p4 = ks(kE10) + r * ks(kE11);
+  const p5 = ks(kE12) + r * ks(kE13);
+  const r4 = r2 * r2;
+  const s0 = p0 + r2 * p1;
+  const s1 = p2 + r2 * p3;
+  const s2 = p4 + r2 * p5;
+  return s0 + r4 * (s1 + r4 * s2);
+}
+
+/** e^x for |x| <= 708 (the caller routes other x to expS). */
+export function expPolyS(x: f64): f64 {
+  const dk = nearest<f64>(x * f(INVLN2));
+  const r = x - dk * f(LN2_HI) - dk * f(LN2_LO);
+  const r2 = r * r;
+  const y = f(ONE) + (r + r2 * estrinQ(r, r2));
+  return y * reinterpret<f64>((reinterpret<u64>(dk + f(SHIFT)) + 1023) << 52);
+}
+
+// @ts-ignore: decorator
+@inline function estrinQV(r: v128, r2: v128): v128 {
+  const p0 = f64x2.add(kv(kE2), f64x2.mul(r, kv(kE3)));
+  const p1 = f64x2.add(kv(kE4), f64x2.mul(r, kv(kE5)));
+  const p2 = f64x2.add(kv(kE6), f64x2.mul(r, kv(kE7)));
+  const p3 = f64x2.add(kv(kE8), f64x2.mul(r, kv(kE9)));
+  const p4 = f64x2.add(kv(kE10), f64x2.mul(r, kv(kE11)));
+  const p5 = f64x2.add(kv(kE12), f64x2.mul(r, kv(kE13)));
+  const r4 = f64x2.mul(r2, r2);
+  const s0 = f64x2.add(p0, f64x2.mul(r2, p1));
+  const s1 = f64x2.add(p2, f64x2.mul(r2, p3));
+  const s2 = f64x2.add(p4, f64x2.mul(r2, p5));
+  return f64x2.add(s0, f64x2.mul(r4, f64x2.add(s1, f64x2.mul(r4, s2))));
+}
+
+// @ts-ignore: decorator
+@inline function expPolyV(x: v128): v128 {
+  const dk = f64x2.nearest(f64x2.mul(x, kv(kINVLN2)));
+  const r = f64x2.sub(f64x2.sub(x, f64x2.mul(dk, kv(kLN2_HI))), f64x2.mul(dk, kv(kLN2_LO)));
+  const r2 = f64x2.mul(r, r);
+  const y = f64x2.add(kv(kONE), f64x2.add(r, f64x2.mul(r2, estrinQV(r, r2))));
+  return f64x2.mul(y, i64x2.shl(i64x2.add(f64x2.add(dk, kv(kSHIFT)), kv(kBIAS)), 52));
+}
+
+/** expPolyS of the lanes of xa and xb (|x| <= 708), results in R0 and R1. */
+// @ts-ignore: decorator
+@inline export function expPoly2V(xa: v128, xb: v128): void {
+  R0 = expPolyV(xa);
+  R1 = expPolyV(xb);
 }
 
 /** Lanes that exp2V handles: |x| <= 708 (false for NaN). */

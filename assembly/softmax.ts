@@ -21,7 +21,7 @@
 // logits, then targets, then the row's weight, whose index is the row's), with the argument's position
 // at RES + 16 (1 = logits, 2 = targets, 3 = weight). The compensated sum of weighted row losses is left
 // at RES as hi, lo.
-import { bad, exp2V, expS, kINF, kMIN_NORMAL, kONE, kTWO, kv, log2V, logPlusS, logS, r0, r1, RES, sumAdd, sumReset, sumStore } from './math';
+import { bad, expPoly2V, expPolyS, expS, kINF, kMIN_NORMAL, kONE, kTWO, kv, log2V, logPlusS, logS, r0, r1, RES, sumAdd, sumReset, sumStore } from './math';
 
 // The row's sums, lanes combined: ct, ct (m - z), e for z < m, ties (e = 1), ct log t'.
 let gS0: f64 = 0;
@@ -35,6 +35,11 @@ let gTok: bool = true;
 
 // Below exp(-708) results are subnormal (or 0): those steps take expS.
 const EXP_FLOOR: f64 = -708;
+
+// e^d for d <= 0 (or -Infinity): the vector path's expPoly where it applies, else expS.
+function expAny(d: f64): f64 {
+  return d >= EXP_FLOOR ? expPolyS(d) : expS(d);
+}
 // Rows of fewer classes are vectorized across rows (four at a time), longer ones along the row.
 const SMALL = 16;
 
@@ -109,7 +114,7 @@ let gTie: f64 = 0;
   gTok = gTok && t >= 0 && t < Infinity;
   const ct = ctS(t, load<f64>(pcw + o), keep, add);
   const d = z - mz;
-  const e = expS(d);
+  const e = expAny(d);
   store<f64>(pe + o, e);
   gCt = ct;
   gAe = aS(ct, d);
@@ -163,12 +168,12 @@ let gTie: f64 = 0;
         ok = v128.and(ok, v128.and(v128.and(f64x2.ge(t0, zero), f64x2.lt(t0, inf)), v128.and(f64x2.ge(t1, zero), f64x2.lt(t1, inf))));
         let x0: v128, x1: v128;
         if (v128.all_true<i64>(v128.and(f64x2.ge(d0, floor), f64x2.ge(d1, floor)))) {
-          exp2V(d0, d1);
+          expPoly2V(d0, d1);
           x0 = r0();
           x1 = r1();
         } else {
-          x0 = pair(expS(f64x2.extract_lane(d0, 0)), expS(f64x2.extract_lane(d0, 1)));
-          x1 = pair(expS(f64x2.extract_lane(d1, 0)), expS(f64x2.extract_lane(d1, 1)));
+          x0 = pair(expAny(f64x2.extract_lane(d0, 0)), expAny(f64x2.extract_lane(d0, 1)));
+          x1 = pair(expAny(f64x2.extract_lane(d1, 0)), expAny(f64x2.extract_lane(d1, 1)));
         }
         v128.store(pe + o, x0);
         v128.store(pe + o, x1, 16);
@@ -345,8 +350,7 @@ function badTarget(pt: usize, n: i32): i32 {
  * having written nothing, when a logit is not finite or a target is bad: the caller then takes the
  * rows one by one (limits, first bad element). Losses are added to the sum in row order.
  */
-// @ts-ignore: decorator
-@inline function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usize, r: i32, C: i32, keep: f64, add: f64, gscale: f64, grad: i32, kl: i32): bool {
+function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usize, r: i32, C: i32, keep: f64, add: f64, gscale: f64, grad: i32, kl: i32): bool {
   const row = <usize>C << 3;
   const off = <usize>r * row;
   const za = pz + off, zb = za + 2 * row;
@@ -362,36 +366,37 @@ function badTarget(pt: usize, n: i32): i32 {
     const o = <usize>c << 3;
     const a = load2(za + o, row);
     const b = load2(zb + o, row);
-    const u = load2(ta + o, row);
-    const v = load2(tb + o, row);
     ma = f64x2.pmax(ma, a);
     mb = f64x2.pmax(mb, b);
     ok = v128.and(ok, v128.and(f64x2.lt(f64x2.abs(a), inf), f64x2.lt(f64x2.abs(b), inf)));
-    ok = v128.and(ok, v128.and(v128.and(f64x2.ge(u, zero), f64x2.lt(u, inf)), v128.and(f64x2.ge(v, zero), f64x2.lt(v, inf))));
   }
   if (!v128.all_true<i64>(ok)) return false;
   const kp = f64x2.splat(keep);
   const ad = f64x2.splat(add);
   const floor = f64x2.splat(EXP_FLOOR);
   let sa = zero, sb = zero, aa = zero, ab = zero, xa = zero, xb = zero, na = zero, nb = zero;
+  let tok = v128.splat<i64>(-1);
   for (let c = 0; c < C; c++) {
     const o = <usize>c << 3;
     const da = f64x2.sub(load2(za + o, row), ma);
     const db = f64x2.sub(load2(zb + o, row), mb);
     let ya: v128, yb: v128;
     if (v128.all_true<i64>(v128.and(f64x2.ge(da, floor), f64x2.ge(db, floor)))) {
-      exp2V(da, db);
+      expPoly2V(da, db);
       ya = r0();
       yb = r1();
     } else {
-      ya = pair(expS(f64x2.extract_lane(da, 0)), expS(f64x2.extract_lane(da, 1)));
-      yb = pair(expS(f64x2.extract_lane(db, 0)), expS(f64x2.extract_lane(db, 1)));
+      ya = pair(expAny(f64x2.extract_lane(da, 0)), expAny(f64x2.extract_lane(da, 1)));
+      yb = pair(expAny(f64x2.extract_lane(db, 0)), expAny(f64x2.extract_lane(db, 1)));
     }
     store2(ea + o, row, ya);
     store2(eb + o, row, yb);
     const cw = v128.load64_splat(pcw + o);
-    const cta = f64x2.mul(f64x2.add(f64x2.mul(load2(ta + o, row), kp), ad), cw);
-    const ctb = f64x2.mul(f64x2.add(f64x2.mul(load2(tb + o, row), kp), ad), cw);
+    const u = load2(ta + o, row);
+    const v = load2(tb + o, row);
+    tok = v128.and(tok, v128.and(v128.and(f64x2.ge(u, zero), f64x2.lt(u, inf)), v128.and(f64x2.ge(v, zero), f64x2.lt(v, inf))));
+    const cta = f64x2.mul(f64x2.add(f64x2.mul(u, kp), ad), cw);
+    const ctb = f64x2.mul(f64x2.add(f64x2.mul(v, kp), ad), cw);
     const tiea = f64x2.eq(da, zero);
     const tieb = f64x2.eq(db, zero);
     sa = f64x2.add(sa, cta);
@@ -403,6 +408,8 @@ function badTarget(pt: usize, n: i32): i32 {
     na = f64x2.add(na, v128.and(one, tiea));
     nb = f64x2.add(nb, v128.and(one, tieb));
   }
+  // Bad targets: nothing but scratch (e at pg) has been written.
+  if (!v128.all_true<i64>(tok)) return false;
   // log1pU of s - 1 = (ties - 1) + rest, both vectors at once
   const qa = f64x2.add(f64x2.sub(na, one), xa);
   const qb = f64x2.add(f64x2.sub(nb, one), xb);
