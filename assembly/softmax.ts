@@ -344,28 +344,55 @@ function badTarget(pt: usize, n: i32): i32 {
   v128.store64_lane(p + stride, v, 1);
 }
 
+// Lane 0 of a and b, lane 1 of a and b: the columns of two rows loaded as row pieces.
+// @ts-ignore: decorator
+@inline function lo(a: v128, b: v128): v128 {
+  return v128.shuffle<i64>(a, b, 0, 2);
+}
+
+// @ts-ignore: decorator
+@inline function hi(a: v128, b: v128): v128 {
+  return v128.shuffle<i64>(a, b, 1, 3);
+}
+
 /**
  * Four rows of C < SMALL classes across the lanes (rows r, r+1 in one vector, r+2, r+3 in the other),
- * with the same operations per row as rowSums' sequential order, log1pU and rowGrad. Returns false,
- * having written nothing, when a logit is not finite or a target is bad: the caller then takes the
- * rows one by one (limits, first bad element). Losses are added to the sum in row order.
+ * with the same operations per row as rowSums' sequential order, log1pU and rowGrad. Rows are read
+ * two columns at a time and transposed by shuffles. Returns false, having written nothing but
+ * scratch, when a logit is not finite or a target is bad: the caller then takes the rows one by one
+ * (limits, first bad element). Losses are added to the sum in row order.
  */
 function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usize, r: i32, C: i32, keep: f64, add: f64, gscale: f64, grad: i32, kl: i32): bool {
   const row = <usize>C << 3;
   const off = <usize>r * row;
-  const za = pz + off, zb = za + 2 * row;
-  const ta = pt + off, tb = ta + 2 * row;
-  const ea = pg + off, eb = ea + 2 * row;
+  const z0 = pz + off, z1 = z0 + row, z2 = z1 + row, z3 = z2 + row;
+  const t0 = pt + off, t1 = t0 + row, t2 = t1 + row, t3 = t2 + row;
+  const e0 = pg + off, e1 = e0 + row, e2 = e1 + row, e3 = e2 + row;
   const zero = f64x2.splat(0);
   const one = kv(kONE);
   const inf = kv(kINF);
-  let ma = f64x2.splat(-Infinity);
-  let mb = ma;
+  const pairs = C & ~1;
+  let m0 = f64x2.splat(-Infinity);
+  let m1 = m0, m2 = m0, m3 = m0;
   let ok = v128.splat<i64>(-1);
-  for (let c = 0; c < C; c++) {
+  for (let c = 0; c < pairs; c += 2) {
     const o = <usize>c << 3;
-    const a = load2(za + o, row);
-    const b = load2(zb + o, row);
+    const a = v128.load(z0 + o);
+    const b = v128.load(z1 + o);
+    const d = v128.load(z2 + o);
+    const e = v128.load(z3 + o);
+    m0 = f64x2.pmax(m0, a);
+    m1 = f64x2.pmax(m1, b);
+    m2 = f64x2.pmax(m2, d);
+    m3 = f64x2.pmax(m3, e);
+    ok = v128.and(ok, v128.and(v128.and(f64x2.lt(f64x2.abs(a), inf), f64x2.lt(f64x2.abs(b), inf)), v128.and(f64x2.lt(f64x2.abs(d), inf), f64x2.lt(f64x2.abs(e), inf))));
+  }
+  let ma = f64x2.pmax(lo(m0, m1), hi(m0, m1));
+  let mb = f64x2.pmax(lo(m2, m3), hi(m2, m3));
+  if (C & 1) {
+    const o = <usize>pairs << 3;
+    const a = load2(z0 + o, row);
+    const b = load2(z2 + o, row);
     ma = f64x2.pmax(ma, a);
     mb = f64x2.pmax(mb, b);
     ok = v128.and(ok, v128.and(f64x2.lt(f64x2.abs(a), inf), f64x2.lt(f64x2.abs(b), inf)));
@@ -376,10 +403,65 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
   const floor = f64x2.splat(EXP_FLOOR);
   let sa = zero, sb = zero, aa = zero, ab = zero, xa = zero, xb = zero, na = zero, nb = zero;
   let tok = v128.splat<i64>(-1);
-  for (let c = 0; c < C; c++) {
+  for (let c = 0; c < pairs; c += 2) {
     const o = <usize>c << 3;
-    const da = f64x2.sub(load2(za + o, row), ma);
-    const db = f64x2.sub(load2(zb + o, row), mb);
+    const a = v128.load(z0 + o);
+    const b = v128.load(z1 + o);
+    const d = v128.load(z2 + o);
+    const e = v128.load(z3 + o);
+    const da0 = f64x2.sub(lo(a, b), ma);
+    const da1 = f64x2.sub(hi(a, b), ma);
+    const db0 = f64x2.sub(lo(d, e), mb);
+    const db1 = f64x2.sub(hi(d, e), mb);
+    let ya0: v128, yb0: v128, ya1: v128, yb1: v128;
+    if (v128.all_true<i64>(v128.and(v128.and(f64x2.ge(da0, floor), f64x2.ge(db0, floor)), v128.and(f64x2.ge(da1, floor), f64x2.ge(db1, floor))))) {
+      expPoly2V(da0, db0);
+      ya0 = r0();
+      yb0 = r1();
+      expPoly2V(da1, db1);
+      ya1 = r0();
+      yb1 = r1();
+    } else {
+      ya0 = pair(expAny(f64x2.extract_lane(da0, 0)), expAny(f64x2.extract_lane(da0, 1)));
+      yb0 = pair(expAny(f64x2.extract_lane(db0, 0)), expAny(f64x2.extract_lane(db0, 1)));
+      ya1 = pair(expAny(f64x2.extract_lane(da1, 0)), expAny(f64x2.extract_lane(da1, 1)));
+      yb1 = pair(expAny(f64x2.extract_lane(db1, 0)), expAny(f64x2.extract_lane(db1, 1)));
+    }
+    v128.store(e0 + o, lo(ya0, ya1));
+    v128.store(e1 + o, hi(ya0, ya1));
+    v128.store(e2 + o, lo(yb0, yb1));
+    v128.store(e3 + o, hi(yb0, yb1));
+    const u = v128.load(t0 + o);
+    const v = v128.load(t1 + o);
+    const w = v128.load(t2 + o);
+    const x = v128.load(t3 + o);
+    tok = v128.and(tok, v128.and(v128.and(v128.and(f64x2.ge(u, zero), f64x2.lt(u, inf)), v128.and(f64x2.ge(v, zero), f64x2.lt(v, inf))), v128.and(v128.and(f64x2.ge(w, zero), f64x2.lt(w, inf)), v128.and(f64x2.ge(x, zero), f64x2.lt(x, inf)))));
+    const cw = v128.load(pcw + o);
+    const cw0 = v128.shuffle<i64>(cw, cw, 0, 0);
+    const cw1 = v128.shuffle<i64>(cw, cw, 1, 1);
+    const cta0 = f64x2.mul(f64x2.add(f64x2.mul(lo(u, v), kp), ad), cw0);
+    const cta1 = f64x2.mul(f64x2.add(f64x2.mul(hi(u, v), kp), ad), cw1);
+    const ctb0 = f64x2.mul(f64x2.add(f64x2.mul(lo(w, x), kp), ad), cw0);
+    const ctb1 = f64x2.mul(f64x2.add(f64x2.mul(hi(w, x), kp), ad), cw1);
+    const ta0 = f64x2.eq(da0, zero);
+    const ta1 = f64x2.eq(da1, zero);
+    const tb0 = f64x2.eq(db0, zero);
+    const tb1 = f64x2.eq(db1, zero);
+    // column c, then column c + 1 (the sequential order)
+    sa = f64x2.add(f64x2.add(sa, cta0), cta1);
+    sb = f64x2.add(f64x2.add(sb, ctb0), ctb1);
+    aa = f64x2.add(f64x2.add(aa, f64x2.mul(cta0, f64x2.sub(zero, da0))), f64x2.mul(cta1, f64x2.sub(zero, da1)));
+    ab = f64x2.add(f64x2.add(ab, f64x2.mul(ctb0, f64x2.sub(zero, db0))), f64x2.mul(ctb1, f64x2.sub(zero, db1)));
+    xa = f64x2.add(f64x2.add(xa, v128.andnot(ya0, ta0)), v128.andnot(ya1, ta1));
+    xb = f64x2.add(f64x2.add(xb, v128.andnot(yb0, tb0)), v128.andnot(yb1, tb1));
+    na = f64x2.add(f64x2.add(na, v128.and(one, ta0)), v128.and(one, ta1));
+    nb = f64x2.add(f64x2.add(nb, v128.and(one, tb0)), v128.and(one, tb1));
+  }
+  if (C & 1) {
+    // The last column of an odd C.
+    const o = <usize>pairs << 3;
+    const da = f64x2.sub(load2(z0 + o, row), ma);
+    const db = f64x2.sub(load2(z2 + o, row), mb);
     let ya: v128, yb: v128;
     if (v128.all_true<i64>(v128.and(f64x2.ge(da, floor), f64x2.ge(db, floor)))) {
       expPoly2V(da, db);
@@ -389,12 +471,12 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
       ya = pair(expAny(f64x2.extract_lane(da, 0)), expAny(f64x2.extract_lane(da, 1)));
       yb = pair(expAny(f64x2.extract_lane(db, 0)), expAny(f64x2.extract_lane(db, 1)));
     }
-    store2(ea + o, row, ya);
-    store2(eb + o, row, yb);
-    const cw = v128.load64_splat(pcw + o);
-    const u = load2(ta + o, row);
-    const v = load2(tb + o, row);
+    store2(e0 + o, row, ya);
+    store2(e2 + o, row, yb);
+    const u = load2(t0 + o, row);
+    const v = load2(t2 + o, row);
     tok = v128.and(tok, v128.and(v128.and(f64x2.ge(u, zero), f64x2.lt(u, inf)), v128.and(f64x2.ge(v, zero), f64x2.lt(v, inf))));
+    const cw = v128.load64_splat(pcw + o);
     const cta = f64x2.mul(f64x2.add(f64x2.mul(u, kp), ad), cw);
     const ctb = f64x2.mul(f64x2.add(f64x2.mul(v, kp), ad), cw);
     const tiea = f64x2.eq(da, zero);
@@ -421,29 +503,25 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
   log2V(ua, ca, ub, cb, true);
   const la = f64x2.add(aa, f64x2.mul(sa, r0()));
   const lb = f64x2.add(ab, f64x2.mul(sb, r1()));
-  let ws = f64x2.splat(gscale);
-  let wsb = ws;
-  if (pw) {
-    const w = pw + (<usize>r << 3);
-    ws = f64x2.mul(v128.load(w), ws);
-    wsb = f64x2.mul(v128.load(w, 16), wsb);
-  }
   if (grad) {
+    let wa = f64x2.splat(gscale);
+    let wb = wa;
+    if (pw) {
+      const w = pw + (<usize>r << 3);
+      wa = f64x2.mul(v128.load(w), wa);
+      wb = f64x2.mul(v128.load(w, 16), wb);
+    }
     const ka = f64x2.div(sa, f64x2.add(xa, na));
     const kb = f64x2.div(sb, f64x2.add(xb, nb));
-    for (let c = 0; c < C; c++) {
-      const o = <usize>c << 3;
-      const cw = v128.load64_splat(pcw + o);
-      const cta = f64x2.mul(f64x2.add(f64x2.mul(load2(ta + o, row), kp), ad), cw);
-      const ctb = f64x2.mul(f64x2.add(f64x2.mul(load2(tb + o, row), kp), ad), cw);
-      store2(ea + o, row, f64x2.mul(f64x2.sub(f64x2.mul(load2(ea + o, row), ka), cta), ws));
-      store2(eb + o, row, f64x2.mul(f64x2.sub(f64x2.mul(load2(eb + o, row), kb), ctb), wsb));
-    }
+    rowGrad(t0, pcw, e0, C, f64x2.extract_lane(ka, 0), f64x2.extract_lane(wa, 0), keep, add);
+    rowGrad(t1, pcw, e1, C, f64x2.extract_lane(ka, 1), f64x2.extract_lane(wa, 1), keep, add);
+    rowGrad(t2, pcw, e2, C, f64x2.extract_lane(kb, 0), f64x2.extract_lane(wb, 0), keep, add);
+    rowGrad(t3, pcw, e3, C, f64x2.extract_lane(kb, 1), f64x2.extract_lane(wb, 1), keep, add);
   }
   for (let j = 0; j < 4; j++) {
     let loss = j == 0 ? f64x2.extract_lane(la, 0) : j == 1 ? f64x2.extract_lane(la, 1) : j == 2 ? f64x2.extract_lane(lb, 0) : f64x2.extract_lane(lb, 1);
     if (kl) {
-      rowTlog(pt + off + <usize>j * row, pcw, C, keep, add);
+      rowTlog(t0 + <usize>j * row, pcw, C, keep, add);
       loss += gT;
     }
     const w = pw ? load<f64>(pw + (<usize>(r + j) << 3)) : 1;
