@@ -11,6 +11,7 @@ import {
   elementwiseAccuracy,
   logitsAccuracy,
   POS_WEIGHTS,
+  softmaxAccuracy,
   torchLogNormAccuracy,
   type Worst,
 } from '../test/accuracy.js';
@@ -37,6 +38,11 @@ function measure(k: Softxent): Record<string, Worst> {
     'cbNll grad *': cbNllAccuracy(k, false).grad,
     'cbNllWithLogits loss *': cbNllAccuracy(k, true).loss,
     'cbNllWithLogits grad *': cbNllAccuracy(k, true).grad,
+    'softmaxCrossEntropy loss (rows)': softmaxAccuracy(k, 'ce').ulps,
+    'softmaxCrossEntropy loss (rows) **': softmaxAccuracy(k, 'ce').loss,
+    'softmaxCrossEntropy grad **': softmaxAccuracy(k, 'ce').grad,
+    "softmaxCrossEntropy mode 'kl' **": softmaxAccuracy(k, 'kl').loss,
+    'entropy **': softmaxAccuracy(k, 'h').loss,
   };
 }
 
@@ -69,6 +75,11 @@ const md = [
   '',
   '\\* in units of eps = 2^-52 times the sum of the magnitudes of the terms (NLL: |x log lambda|,',
   '|(1-x) log(1-lambda)|, |log C|; gradient: (|mu| + |x|), divided by lambda(1-lambda) for probabilities).',
+  '',
+  "\\*\\* in units of eps times the row's scale: loss |loss| + sum_c |w_c t'_c| (|z_c| + |lse|) (the issue's",
+  "bound; KL and entropy add sum |w t' log t'|); gradient: the largest of the row's terms |w q_c sum(w t')| and",
+  "|w w_c t'_c|, whose difference it is. In ulps of the true value, CE's largest errors are in confident",
+  'rows, where the loss depends on z_c - m with condition number ~|z|.',
   '',
   '## cbLogNorm against PyTorch 1.13 (ContinuousBernoulli._cont_bern_log_norm), ulps of the true value',
   '',

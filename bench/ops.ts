@@ -1,5 +1,6 @@
 // The benchmarked operations: each as the obvious hand-written JS loop (no validation) and through
 // the library API, over the same data.
+import type * as Tf from '@tensorflow/tfjs-core';
 import type { Softxent } from '../src/index.js';
 
 export interface Data {
@@ -79,7 +80,12 @@ export interface Op {
   name: string;
   plain(d: Data): unknown;
   lib(k: Softxent, d: Data): unknown;
+  /** TF.js's float32 loss alone on the same data (tensors made once), where it has the loss. */
+  tfjs?(tf: typeof Tf, d: Data): () => unknown;
 }
+
+/** Runs a TF.js loss and reads its value (dataSync), releasing what it made. */
+const tfRun = (tf: typeof Tf, loss: () => Tf.Tensor) => () => tf.tidy(loss).dataSync();
 
 export const OPS: Op[] = [
   {
@@ -125,6 +131,10 @@ export const OPS: Op[] = [
       return s / n;
     },
     lib: (k, d) => k.bceWithLogits(d.x, d.t, { grad: d.grad }),
+    tfjs: (tf, d) => {
+      const [x, t] = [tf.tensor1d(Float32Array.from(d.x)), tf.tensor1d(Float32Array.from(d.t))];
+      return tfRun(tf, () => tf.losses.sigmoidCrossEntropy(t, x));
+    },
   },
   {
     name: 'cbLogNorm',
@@ -173,6 +183,11 @@ export const OPS: Op[] = [
       name: `softmaxCE+grad C=${C}`,
       plain: (d) => softmaxPlain(d, C),
       lib: (k, d) => k.softmaxCrossEntropy(d.x, d.soft(C), C, { grad: d.grad }),
+      tfjs: (tf, d) => {
+        const shape: [number, number] = [d.n / C, C];
+        const [x, t] = [tf.tensor2d(Float32Array.from(d.x), shape), tf.tensor2d(Float32Array.from(d.soft(C)), shape)];
+        return tfRun(tf, () => tf.losses.softmaxCrossEntropy(t, x));
+      },
     }),
   ),
 ];
