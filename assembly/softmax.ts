@@ -29,7 +29,6 @@ let gA: f64 = 0;
 let gRest: f64 = 0;
 let gCnt: f64 = 0;
 let gT: f64 = 0;
-let gM: f64 = 0;
 // Whether every target seen by the scalar element is a finite number >= 0.
 let gTok: bool = true;
 
@@ -72,33 +71,34 @@ const SMALL = 16;
   return z;
 }
 
-/** Max of a row and whether every logit is finite (false for NaN). */
+/** Max of a row, for the vector paths (NaN may be skipped: the sums then show it). */
 // @ts-ignore: decorator
-@inline function rowMax(pz: usize, n: i32): bool {
+@inline function rowMax(pz: usize, n: i32): f64 {
   let c = 0;
   let m: f64 = -Infinity;
-  let fin = true;
   if (ASC_FEATURE_SIMD) {
     let mv = f64x2.splat(-Infinity);
-    let ok = v128.splat<i64>(-1);
-    const inf = kv(kINF);
     for (; c + 4 <= n; c += 4) {
       const o = <usize>c << 3;
-      const z0 = v128.load(pz + o);
-      const z1 = v128.load(pz + o, 16);
-      mv = f64x2.pmax(mv, f64x2.pmax(z0, z1));
-      ok = v128.and(ok, v128.and(f64x2.lt(f64x2.abs(z0), inf), f64x2.lt(f64x2.abs(z1), inf)));
+      mv = f64x2.pmax(mv, f64x2.pmax(v128.load(pz + o), v128.load(pz + o, 16)));
     }
     m = max(f64x2.extract_lane(mv, 0), f64x2.extract_lane(mv, 1));
-    fin = v128.all_true<i64>(ok);
   }
-  for (; c < n; c++) {
-    const z = load<f64>(pz + (<usize>c << 3));
-    m = max(m, z);
-    fin = fin && Math.abs(z) < Infinity;
-  }
-  gM = m;
-  return fin;
+  for (; c < n; c++) m = max(m, load<f64>(pz + (<usize>c << 3)));
+  return m;
+}
+
+/** Max of a row of logits known not to be NaN (the scalar path). */
+function rowMaxS(pz: usize, n: i32): f64 {
+  let m: f64 = -Infinity;
+  for (let c = 0; c < n; c++) m = max(m, load<f64>(pz + (<usize>c << 3)));
+  return m;
+}
+
+// The first NaN logit of a row, or -1.
+function nanLogit(pz: usize, n: i32): i32 {
+  for (let c = 0; c < n; c++) if (isNaN(load<f64>(pz + (<usize>c << 3)))) return c;
+  return -1;
 }
 
 // One element of the sums (scalar): ct, ct (m - z), e; the tie flag in gTie.
@@ -129,12 +129,13 @@ let gTie: f64 = 0;
 }
 
 /**
- * The row's sums into gS0, gA, gRest, gCnt; e_c stored at pe. `plain`: every logit is finite (the
- * vector path's condition). Returns false when a target is not a finite number >= 0 (the sums are
- * then meaningless).
+ * The row's sums into gS0, gA, gRest, gCnt; e_c stored at pe. With `vec` (SIMD build, C >= SMALL,
+ * finite m) the vector path checks nothing per element: it returns false when a target is negative
+ * or a sum is not finite (a NaN or infinite logit or target, or an overflow), and the caller takes
+ * the scalar path, which returns false only for a target that is not a finite number >= 0.
  */
 // @ts-ignore: decorator
-@inline function rowSums(pz: usize, pt: usize, pcw: usize, pe: usize, n: i32, plain: bool, m: f64, keep: f64, add: f64): bool {
+@inline function rowSums(pz: usize, pt: usize, pcw: usize, pe: usize, n: i32, vec: bool, m: f64, keep: f64, add: f64): bool {
   // Rows of fewer than SMALL classes are summed in order (the order of the across-rows path).
   const seq = n < SMALL;
   let c = 0;
@@ -149,15 +150,14 @@ let gTie: f64 = 0;
   let e0: f64 = 0, e1: f64 = 0;
   let n0: f64 = 0, n1: f64 = 0;
   if (ASC_FEATURE_SIMD) {
-    if (plain && !seq) {
+    if (vec) {
       const zero = f64x2.splat(0);
       const one = kv(kONE);
-      const inf = kv(kINF);
       const floor = f64x2.splat(EXP_FLOOR);
       const mv = f64x2.splat(m);
       const kp = f64x2.splat(keep);
       const ad = f64x2.splat(add);
-      let ok = v128.splat<i64>(-1);
+      let tmin = kv(kINF);
       let vs = zero, va = zero, ve = zero, vn = zero;
       for (; c + 4 <= n; c += 4) {
         const o = <usize>c << 3;
@@ -165,7 +165,7 @@ let gTie: f64 = 0;
         const d1 = f64x2.sub(v128.load(pz + o, 16), mv);
         const t0 = v128.load(pt + o);
         const t1 = v128.load(pt + o, 16);
-        ok = v128.and(ok, v128.and(v128.and(f64x2.ge(t0, zero), f64x2.lt(t0, inf)), v128.and(f64x2.ge(t1, zero), f64x2.lt(t1, inf))));
+        tmin = f64x2.pmin(tmin, f64x2.pmin(t0, t1));
         let x0: v128, x1: v128;
         if (v128.all_true<i64>(v128.and(f64x2.ge(d0, floor), f64x2.ge(d1, floor)))) {
           expPoly2V(d0, d1);
@@ -182,12 +182,11 @@ let gTie: f64 = 0;
         const tie0 = f64x2.eq(d0, zero);
         const tie1 = f64x2.eq(d1, zero);
         vs = f64x2.add(vs, f64x2.add(ct0, ct1));
-        // d is finite here (finite logits), so ct (0 - d) needs no mask.
         va = f64x2.add(va, f64x2.add(f64x2.mul(ct0, f64x2.sub(zero, d0)), f64x2.mul(ct1, f64x2.sub(zero, d1))));
         ve = f64x2.add(ve, f64x2.add(v128.andnot(x0, tie0), v128.andnot(x1, tie1)));
         vn = f64x2.add(vn, f64x2.add(v128.and(one, tie0), v128.and(one, tie1)));
       }
-      tok = v128.all_true<i64>(ok);
+      tok = v128.all_true<i64>(f64x2.ge(tmin, zero));
       // Lanes l0 + l2 and l1 + l3 are the vector's two lanes: fold them into the scalar twins' l0, l1.
       q0 = f64x2.extract_lane(vs, 0);
       q1 = f64x2.extract_lane(vs, 1);
@@ -199,7 +198,7 @@ let gTie: f64 = 0;
       n1 = f64x2.extract_lane(vn, 1);
     }
   }
-  if (c == 0 && !seq) {
+  if (!vec && !seq) {
     for (; c + 4 <= n; c += 4) {
       const x0 = elemS(pz, pt, pcw, pe, c, m, mz, keep, add);
       const s0 = gCt, b0 = gAe, t0 = gTie;
@@ -231,7 +230,8 @@ let gTie: f64 = 0;
   gA = sa;
   gRest = se;
   gCnt = sn;
-  return tok && gTok;
+  if (vec) return tok && gTok && Math.abs(s0 + sa + se + sn) < Infinity;
+  return gTok;
 }
 
 // ct log t' of one element, 0 for t' = 0.
@@ -358,9 +358,10 @@ function badTarget(pt: usize, n: i32): i32 {
 /**
  * Four rows of C < SMALL classes across the lanes (rows r, r+1 in one vector, r+2, r+3 in the other),
  * with the same operations per row as rowSums' sequential order, log1pU and rowGrad. Rows are read
- * two columns at a time and transposed by shuffles. Returns false, having written nothing but
- * scratch, when a logit is not finite or a target is bad: the caller then takes the rows one by one
- * (limits, first bad element). Losses are added to the sum in row order.
+ * two columns at a time and transposed by shuffles. Nothing is checked per element: returns false,
+ * having written nothing but scratch, when a target is negative or a sum is not finite (NaN or
+ * infinite inputs): the caller then takes the rows one by one (limits, first bad element). Losses
+ * are added to the sum in row order.
  */
 function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usize, r: i32, C: i32, keep: f64, add: f64, gscale: f64, grad: i32, kl: i32): bool {
   const row = <usize>C << 3;
@@ -374,35 +375,25 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
   const pairs = C & ~1;
   let m0 = f64x2.splat(-Infinity);
   let m1 = m0, m2 = m0, m3 = m0;
-  let ok = v128.splat<i64>(-1);
   for (let c = 0; c < pairs; c += 2) {
     const o = <usize>c << 3;
-    const a = v128.load(z0 + o);
-    const b = v128.load(z1 + o);
-    const d = v128.load(z2 + o);
-    const e = v128.load(z3 + o);
-    m0 = f64x2.pmax(m0, a);
-    m1 = f64x2.pmax(m1, b);
-    m2 = f64x2.pmax(m2, d);
-    m3 = f64x2.pmax(m3, e);
-    ok = v128.and(ok, v128.and(v128.and(f64x2.lt(f64x2.abs(a), inf), f64x2.lt(f64x2.abs(b), inf)), v128.and(f64x2.lt(f64x2.abs(d), inf), f64x2.lt(f64x2.abs(e), inf))));
+    m0 = f64x2.pmax(m0, v128.load(z0 + o));
+    m1 = f64x2.pmax(m1, v128.load(z1 + o));
+    m2 = f64x2.pmax(m2, v128.load(z2 + o));
+    m3 = f64x2.pmax(m3, v128.load(z3 + o));
   }
   let ma = f64x2.pmax(lo(m0, m1), hi(m0, m1));
   let mb = f64x2.pmax(lo(m2, m3), hi(m2, m3));
   if (C & 1) {
     const o = <usize>pairs << 3;
-    const a = load2(z0 + o, row);
-    const b = load2(z2 + o, row);
-    ma = f64x2.pmax(ma, a);
-    mb = f64x2.pmax(mb, b);
-    ok = v128.and(ok, v128.and(f64x2.lt(f64x2.abs(a), inf), f64x2.lt(f64x2.abs(b), inf)));
+    ma = f64x2.pmax(ma, load2(z0 + o, row));
+    mb = f64x2.pmax(mb, load2(z2 + o, row));
   }
-  if (!v128.all_true<i64>(ok)) return false;
   const kp = f64x2.splat(keep);
   const ad = f64x2.splat(add);
   const floor = f64x2.splat(EXP_FLOOR);
   let sa = zero, sb = zero, aa = zero, ab = zero, xa = zero, xb = zero, na = zero, nb = zero;
-  let tok = v128.splat<i64>(-1);
+  let tmin = inf;
   for (let c = 0; c < pairs; c += 2) {
     const o = <usize>c << 3;
     const a = v128.load(z0 + o);
@@ -435,7 +426,7 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
     const v = v128.load(t1 + o);
     const w = v128.load(t2 + o);
     const x = v128.load(t3 + o);
-    tok = v128.and(tok, v128.and(v128.and(v128.and(f64x2.ge(u, zero), f64x2.lt(u, inf)), v128.and(f64x2.ge(v, zero), f64x2.lt(v, inf))), v128.and(v128.and(f64x2.ge(w, zero), f64x2.lt(w, inf)), v128.and(f64x2.ge(x, zero), f64x2.lt(x, inf)))));
+    tmin = f64x2.pmin(tmin, f64x2.pmin(f64x2.pmin(u, v), f64x2.pmin(w, x)));
     const cw = v128.load(pcw + o);
     const cw0 = v128.shuffle<i64>(cw, cw, 0, 0);
     const cw1 = v128.shuffle<i64>(cw, cw, 1, 1);
@@ -475,7 +466,7 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
     store2(e2 + o, row, yb);
     const u = load2(t0 + o, row);
     const v = load2(t2 + o, row);
-    tok = v128.and(tok, v128.and(v128.and(f64x2.ge(u, zero), f64x2.lt(u, inf)), v128.and(f64x2.ge(v, zero), f64x2.lt(v, inf))));
+    tmin = f64x2.pmin(tmin, f64x2.pmin(u, v));
     const cw = v128.load64_splat(pcw + o);
     const cta = f64x2.mul(f64x2.add(f64x2.mul(u, kp), ad), cw);
     const ctb = f64x2.mul(f64x2.add(f64x2.mul(v, kp), ad), cw);
@@ -490,8 +481,10 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
     na = f64x2.add(na, v128.and(one, tiea));
     nb = f64x2.add(nb, v128.and(one, tieb));
   }
-  // Bad targets: nothing but scratch (e at pg) has been written.
-  if (!v128.all_true<i64>(tok)) return false;
+  // A negative target, or a sum that is not finite (NaN or infinite logits or targets, overflow):
+  // nothing but scratch (e at pg) has been written, the caller takes the rows one by one.
+  const fin = f64x2.add(f64x2.add(f64x2.add(sa, aa), f64x2.add(xa, na)), f64x2.add(f64x2.add(sb, ab), f64x2.add(xb, nb)));
+  if (!v128.all_true<i64>(v128.and(f64x2.ge(tmin, zero), f64x2.lt(f64x2.abs(fin), inf)))) return false;
   // log1pU of s - 1 = (ties - 1) + rest, both vectors at once
   const qa = f64x2.add(f64x2.sub(na, one), xa);
   const qb = f64x2.add(f64x2.sub(nb, one), xb);
@@ -557,11 +550,14 @@ export function softmax(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize
       const z = pz + off;
       const t = pt + off;
       const e = pg + off;
-      const plain = rowMax(z, C);
-      if (!plain) {
-        for (let c = 0; c < C; c++) if (isNaN(load<f64>(z + (<usize>c << 3)))) return bad(r * C + c, 1);
+      // The vector sums where they apply; else, or when they met something not finite, the scalar
+      // path, which finds the first bad logit or target and takes the limits.
+      const m = rowMax(z, C);
+      if (!(ASC_FEATURE_SIMD && C >= SMALL && m - m == 0 && rowSums(z, t, pcw, e, C, true, m, keep, add))) {
+        const nan = nanLogit(z, C);
+        if (nan >= 0) return bad(r * C + nan, 1);
+        if (!rowSums(z, t, pcw, e, C, false, rowMaxS(z, C), keep, add)) return bad(r * C + badTarget(t, C), 2);
       }
-      if (!rowSums(z, t, pcw, e, C, plain, gM, keep, add)) return bad(r * C + badTarget(t, C), 2);
       const w = rowWeight(pw, r);
       if (w < 0) return bad(r, 3);
       let loss = gA + gS0 * log1pU((gCnt - 1) + gRest);
