@@ -54,34 +54,32 @@ const MANT: u64 = 0x000fffffffffffff;
 // BCE clamps log(p) at -100, which acts below e^-100 = 3.7e-44: p < 2^-144 takes the scalar path.
 const P_MIN: u64 = 0x36f0000000000000; // 2^-144 = 4.48e-44
 const NEG100: u64 = 0xc059000000000000; // -100
-// Taylor coefficients 1/k! of e^r for expPoly: with |r| <= ln2/2 the first omitted term,
-// r^14/14!, is below 2^-57 (no division, unlike fdlibm's rational form).
-const E2: u64 = 0x3fe0000000000000; // 1/2! = 0.5
-const E3: u64 = 0x3fc5555555555555; // 1/3! = 0.16666666666666666
-const E4: u64 = 0x3fa5555555555555; // 1/4! = 0.041666666666666664
-const E5: u64 = 0x3f81111111111111; // 1/5! = 0.008333333333333333
-const E6: u64 = 0x3f56c16c16c16c17; // 1/6! = 0.001388888888888889
-const E7: u64 = 0x3f2a01a01a01a01a; // 1/7! = 0.0001984126984126984
-const E8: u64 = 0x3efa01a01a01a01a; // 1/8! = 2.48015873015873e-05
-const E9: u64 = 0x3ec71de3a556c734; // 1/9! = 2.7557319223985893e-06
-const E10: u64 = 0x3e927e4fb7789f5c; // 1/10! = 2.755731922398589e-07
-const E11: u64 = 0x3e5ae64567f544e4; // 1/11! = 2.505210838544172e-08
-const E12: u64 = 0x3e21eed8eff8d898; // 1/12! = 2.08767569878681e-09
-const E13: u64 = 0x3de6124613a86d09; // 1/13! = 1.6059043836821613e-10
+// expPoly: e^r = 1 + r + r^2 q(r) for |r| <= ln2/2, q of degree 9 interpolated at Chebyshev points
+// (scripts/expfit.py: approximation error below 0.17 ulp of e^r; no division, unlike fdlibm's form).
+const Q0: u64 = 0x3fe0000000000001; // 0.5000000000000001
+const Q1: u64 = 0x3fc5555555555556; // 0.16666666666666669
+const Q2: u64 = 0x3fa5555555553d68; // 0.041666666666624164
+const Q3: u64 = 0x3f811111111109b5; // 0.008333333333330065
+const Q4: u64 = 0x3f56c16c17889fd3; // 0.0013888888917197209
+const Q5: u64 = 0x3f2a01a01a7c2f89; // 0.00019841269863040922
+const Q6: u64 = 0x3efa019b91463588; // 2.4801521321606647e-05
+const Q7: u64 = 0x3ec71de0db2d4e97; // 2.7557268479724004e-06
+const Q8: u64 = 0x3e928917ccaf39d3; // 2.7620076242527254e-07
+const Q9: u64 = 0x3e5af389f20208c6; // 2.510037611136142e-08
 
 // The vector table: one f64 (or i64) per entry, splatted on load.
 const K: usize = memory.data<u64>([
   LN2_HI, LN2_LO, LG1, LG2, LG3, LG4, LG5, LG6, LG7, INVLN2, P1, P2, P3, P4, P5, EXP_NORMAL, EXP_NORMAL_NEG,
   SHIFT, KBIAS, ONE, TWO, HALF, MIN_NORMAL, TINY, L1P_HI, L1P_LO, FIFTY4, INF, SQRT2_SHIFT, SQRT2_HALF,
-  MANT, 1023, P_MIN, NEG100, E2, E3, E4, E5, E6, E7, E8, E9, E10, E11, E12, E13,
+  MANT, 1023, P_MIN, NEG100, Q0, Q1, Q2, Q3, Q4, Q5, Q6, Q7, Q8, Q9,
 ]);
 // Table indices.
 export const kLN2_HI = 0, kLN2_LO = 1, kLG1 = 2, kLG2 = 3, kLG3 = 4, kLG4 = 5, kLG5 = 6, kLG6 = 7,
   kLG7 = 8, kINVLN2 = 9, kP1 = 10, kP2 = 11, kP3 = 12, kP4 = 13, kP5 = 14, kEXP_NORMAL = 15, kEXP_NORMAL_NEG = 16,
   kSHIFT = 17, kKBIAS = 18, kONE = 19, kTWO = 20, kHALF = 21, kMIN_NORMAL = 22, kTINY = 23,
   kL1P_HI = 24, kL1P_LO = 25, kFIFTY4 = 26, kINF = 27, kSQRT2_SHIFT = 28, kSQRT2_HALF = 29, kMANT = 30,
-  kBIAS = 31, kP_MIN = 32, kNEG100 = 33, kE2 = 34, kE3 = 35, kE4 = 36, kE5 = 37, kE6 = 38, kE7 = 39,
-  kE8 = 40, kE9 = 41, kE10 = 42, kE11 = 43, kE12 = 44, kE13 = 45;
+  kBIAS = 31, kP_MIN = 32, kNEG100 = 33, kQ0 = 34, kQ1 = 35, kQ2 = 36, kQ3 = 37, kQ4 = 38, kQ5 = 39,
+  kQ6 = 40, kQ7 = 41, kQ8 = 42, kQ9 = 43;
 
 // @ts-ignore: decorator
 @inline export function kv(i: i32): v128 {
@@ -368,23 +366,18 @@ export function expS(x: f64): f64 {
 
 // ---------------------------------------------------------------------------------------------
 // expPoly: e^x for |x| <= 708 without a division (shorter latency than fdlibm's form, <= 1 ulp):
-// x = k ln2 + r as in expCore, e^r = 1 + (r + r^2 q(r)), q the Taylor polynomial of degree 11
-// (coefficients 1/2! .. 1/13!) by Estrin's scheme, then one exact scaling by 2^k. Used by the
-// softmax kernels, whose exponents are <= 0.
+// x = k ln2 + r as in expCore, e^r = 1 + (r + r^2 q(r)) with q of degree 9 by Estrin's scheme, then
+// one exact scaling by 2^k. Used by the softmax kernels, whose exponents are <= 0.
 
 // @ts-ignore: decorator
 @inline function estrinQ(r: f64, r2: f64): f64 {
-  const p0 = ks(kE2) + r * ks(kE3);
-  const p1 = ks(kE4) + r * ks(kE5);
-  const p2 = ks(kE6) + r * ks(kE7);
-  const p3 = ks(kE8) + r * ks(kE9);
-  const p4 = ks(kE10) + r * ks(kE11);
-  const p5 = ks(kE12) + r * ks(kE13);
+  const p0 = ks(kQ0) + r * ks(kQ1);
+  const p1 = ks(kQ2) + r * ks(kQ3);
+  const p2 = ks(kQ4) + r * ks(kQ5);
+  const p3 = ks(kQ6) + r * ks(kQ7);
+  const p4 = ks(kQ8) + r * ks(kQ9);
   const r4 = r2 * r2;
-  const s0 = p0 + r2 * p1;
-  const s1 = p2 + r2 * p3;
-  const s2 = p4 + r2 * p5;
-  return s0 + r4 * (s1 + r4 * s2);
+  return p0 + r2 * p1 + r4 * (p2 + r2 * p3 + r4 * p4);
 }
 
 /** e^x for |x| <= 708 (the caller routes other x to expS). */
@@ -398,17 +391,13 @@ export function expPolyS(x: f64): f64 {
 
 // @ts-ignore: decorator
 @inline function estrinQV(r: v128, r2: v128): v128 {
-  const p0 = f64x2.add(kv(kE2), f64x2.mul(r, kv(kE3)));
-  const p1 = f64x2.add(kv(kE4), f64x2.mul(r, kv(kE5)));
-  const p2 = f64x2.add(kv(kE6), f64x2.mul(r, kv(kE7)));
-  const p3 = f64x2.add(kv(kE8), f64x2.mul(r, kv(kE9)));
-  const p4 = f64x2.add(kv(kE10), f64x2.mul(r, kv(kE11)));
-  const p5 = f64x2.add(kv(kE12), f64x2.mul(r, kv(kE13)));
+  const p0 = f64x2.add(kv(kQ0), f64x2.mul(r, kv(kQ1)));
+  const p1 = f64x2.add(kv(kQ2), f64x2.mul(r, kv(kQ3)));
+  const p2 = f64x2.add(kv(kQ4), f64x2.mul(r, kv(kQ5)));
+  const p3 = f64x2.add(kv(kQ6), f64x2.mul(r, kv(kQ7)));
+  const p4 = f64x2.add(kv(kQ8), f64x2.mul(r, kv(kQ9)));
   const r4 = f64x2.mul(r2, r2);
-  const s0 = f64x2.add(p0, f64x2.mul(r2, p1));
-  const s1 = f64x2.add(p2, f64x2.mul(r2, p3));
-  const s2 = f64x2.add(p4, f64x2.mul(r2, p5));
-  return f64x2.add(s0, f64x2.mul(r4, f64x2.add(s1, f64x2.mul(r4, s2))));
+  return f64x2.add(f64x2.add(p0, f64x2.mul(r2, p1)), f64x2.mul(r4, f64x2.add(f64x2.add(p2, f64x2.mul(r2, p3)), f64x2.mul(r4, p4))));
 }
 
 // @ts-ignore: decorator
