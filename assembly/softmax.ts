@@ -57,10 +57,11 @@ const SMALL = 16;
   return (t * keep + add) * cw;
 }
 
-// ct (m - z), with 0 for ct = 0 against an infinite difference.
+// ct (z - m) = -ct (m - z) (the sums negate their total, exactly), with 0 for ct = 0 against an
+// infinite difference.
 // @ts-ignore: decorator
 @inline function aS(ct: f64, d: f64): f64 {
-  return ct == 0 ? 0 : ct * (0 - d);
+  return ct == 0 ? 0 : ct * d;
 }
 
 // The row's logits as the sums see them: unchanged when m is finite; else the limits above.
@@ -182,7 +183,7 @@ let gTie: f64 = 0;
         const tie0 = f64x2.eq(d0, zero);
         const tie1 = f64x2.eq(d1, zero);
         vs = f64x2.add(vs, f64x2.add(ct0, ct1));
-        va = f64x2.add(va, f64x2.add(f64x2.mul(ct0, f64x2.sub(zero, d0)), f64x2.mul(ct1, f64x2.sub(zero, d1))));
+        va = f64x2.add(va, f64x2.add(f64x2.mul(ct0, d0), f64x2.mul(ct1, d1)));
         ve = f64x2.add(ve, f64x2.add(v128.andnot(x0, tie0), v128.andnot(x1, tie1)));
         vn = f64x2.add(vn, f64x2.add(v128.and(one, tie0), v128.and(one, tie1)));
       }
@@ -227,7 +228,7 @@ let gTie: f64 = 0;
     sn += gTie;
   }
   gS0 = s0;
-  gA = sa;
+  gA = -sa;
   gRest = se;
   gCnt = sn;
   if (vec) return tok && gTok && Math.abs(s0 + sa + se + sn) < Infinity;
@@ -441,8 +442,8 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
     // column c, then column c + 1 (the sequential order)
     sa = f64x2.add(f64x2.add(sa, cta0), cta1);
     sb = f64x2.add(f64x2.add(sb, ctb0), ctb1);
-    aa = f64x2.add(f64x2.add(aa, f64x2.mul(cta0, f64x2.sub(zero, da0))), f64x2.mul(cta1, f64x2.sub(zero, da1)));
-    ab = f64x2.add(f64x2.add(ab, f64x2.mul(ctb0, f64x2.sub(zero, db0))), f64x2.mul(ctb1, f64x2.sub(zero, db1)));
+    aa = f64x2.add(f64x2.add(aa, f64x2.mul(cta0, da0)), f64x2.mul(cta1, da1));
+    ab = f64x2.add(f64x2.add(ab, f64x2.mul(ctb0, db0)), f64x2.mul(ctb1, db1));
     xa = f64x2.add(f64x2.add(xa, v128.andnot(ya0, ta0)), v128.andnot(ya1, ta1));
     xb = f64x2.add(f64x2.add(xb, v128.andnot(yb0, tb0)), v128.andnot(yb1, tb1));
     na = f64x2.add(f64x2.add(na, v128.and(one, ta0)), v128.and(one, ta1));
@@ -474,8 +475,8 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
     const tieb = f64x2.eq(db, zero);
     sa = f64x2.add(sa, cta);
     sb = f64x2.add(sb, ctb);
-    aa = f64x2.add(aa, f64x2.mul(cta, f64x2.sub(zero, da)));
-    ab = f64x2.add(ab, f64x2.mul(ctb, f64x2.sub(zero, db)));
+    aa = f64x2.add(aa, f64x2.mul(cta, da));
+    ab = f64x2.add(ab, f64x2.mul(ctb, db));
     xa = f64x2.add(xa, v128.andnot(ya, tiea));
     xb = f64x2.add(xb, v128.andnot(yb, tieb));
     na = f64x2.add(na, v128.and(one, tiea));
@@ -494,8 +495,8 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
   const ca = f64x2.div(v128.bitselect(f64x2.sub(one, f64x2.sub(ua, qa)), f64x2.sub(qa, f64x2.sub(ua, one)), f64x2.ge(ua, two)), ua);
   const cb = f64x2.div(v128.bitselect(f64x2.sub(one, f64x2.sub(ub, qb)), f64x2.sub(qb, f64x2.sub(ub, one)), f64x2.ge(ub, two)), ub);
   log2V(ua, ca, ub, cb, true);
-  const la = f64x2.add(aa, f64x2.mul(sa, r0()));
-  const lb = f64x2.add(ab, f64x2.mul(sb, r1()));
+  const la = f64x2.add(f64x2.neg(aa), f64x2.mul(sa, r0()));
+  const lb = f64x2.add(f64x2.neg(ab), f64x2.mul(sb, r1()));
   if (grad) {
     let wa = f64x2.splat(gscale);
     let wb = wa;

@@ -12,7 +12,7 @@ it("the README's Use example runs and its comments hold", async () => {
     'createKernel',
     'reference',
     'expandSoftLabels',
-    `${body}\nreturn { k, s, loss, total, grad, perSample, hard, probs, targets };`,
+    `${body}\nreturn { k, s, loss, total, grad, perSample, hard, probs, targets, z, soft, ce, kl, h, gz };`,
   );
   const r = await run(softxent.createKernel, softxent.reference, softxent.expandSoftLabels);
   expect(r.k.backend).toBe('wasm-simd');
@@ -24,4 +24,9 @@ it("the README's Use example runs and its comments hold", async () => {
   const soft = r.k.bce(r.probs, r.targets, { reduction: 'sum' });
   const hard = r.k.bce(r.hard.x, r.hard.targets, { weight: r.hard.weight, reduction: 'sum' });
   expect(Math.abs(hard - soft)).toBeLessThanOrEqual(1e-15 * soft);
+  // CE = KL + H per row (without smoothing), and the smoothed CE's gradient sums to 0 over each row
+  const ceRows = r.k.softmaxCrossEntropy(r.z, r.soft, 3, { reduction: 'none' });
+  for (let i = 0; i < 2; i++) expect(Math.abs(ceRows[i] - r.kl[i] - r.h[i])).toBeLessThanOrEqual(1e-15 * ceRows[i]);
+  expect(typeof r.ce).toBe('number');
+  expect(Math.abs(r.gz[0] + r.gz[1] + r.gz[2])).toBeLessThanOrEqual(1e-16);
 });
