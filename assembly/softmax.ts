@@ -123,6 +123,12 @@ let gTie: f64 = 0;
   return d == 0 ? 0 : e;
 }
 
+// ct of a vector of targets; t itself when there is no smoothing and no class weight (same bits).
+// @ts-ignore: decorator
+@inline function ctV(t: v128, kp: v128, ad: v128, cw: v128, plain: bool): v128 {
+  return plain ? t : f64x2.mul(f64x2.add(f64x2.mul(t, kp), ad), cw);
+}
+
 // Two scalars as a vector.
 // @ts-ignore: decorator
 @inline function pair(a: f64, b: f64): v128 {
@@ -136,7 +142,7 @@ let gTie: f64 = 0;
  * the scalar path, which returns false only for a target that is not a finite number >= 0.
  */
 // @ts-ignore: decorator
-@inline function rowSums(pz: usize, pt: usize, pcw: usize, pe: usize, n: i32, vec: bool, m: f64, keep: f64, add: f64): bool {
+@inline function rowSums(pz: usize, pt: usize, pcw: usize, pe: usize, n: i32, vec: bool, m: f64, keep: f64, add: f64, plainT: bool): bool {
   // Rows of fewer than SMALL classes are summed in order (the order of the across-rows path).
   const seq = n < SMALL;
   let c = 0;
@@ -178,8 +184,8 @@ let gTie: f64 = 0;
         }
         v128.store(pe + o, x0);
         v128.store(pe + o, x1, 16);
-        const ct0 = f64x2.mul(f64x2.add(f64x2.mul(t0, kp), ad), v128.load(pcw + o));
-        const ct1 = f64x2.mul(f64x2.add(f64x2.mul(t1, kp), ad), v128.load(pcw + o, 16));
+        const ct0 = ctV(t0, kp, ad, v128.load(pcw + o), plainT);
+        const ct1 = ctV(t1, kp, ad, v128.load(pcw + o, 16), plainT);
         const tie0 = f64x2.eq(d0, zero);
         const tie1 = f64x2.eq(d1, zero);
         vs = f64x2.add(vs, f64x2.add(ct0, ct1));
@@ -290,7 +296,7 @@ let gTie: f64 = 0;
 
 /** g_c = (e_c k - ct_c) ws in place over the stashed e_c at pe. */
 // @ts-ignore: decorator
-@inline function rowGrad(pt: usize, pcw: usize, pe: usize, n: i32, k: f64, ws: f64, keep: f64, add: f64): void {
+@inline function rowGrad(pt: usize, pcw: usize, pe: usize, n: i32, k: f64, ws: f64, keep: f64, add: f64, plainT: bool): void {
   let c = 0;
   if (ASC_FEATURE_SIMD) {
     const kk = f64x2.splat(k);
@@ -299,7 +305,7 @@ let gTie: f64 = 0;
     const ad = f64x2.splat(add);
     for (; c + 2 <= n; c += 2) {
       const o = <usize>c << 3;
-      const ct = f64x2.mul(f64x2.add(f64x2.mul(v128.load(pt + o), kp), ad), v128.load(pcw + o));
+      const ct = ctV(v128.load(pt + o), kp, ad, v128.load(pcw + o), plainT);
       v128.store(pe + o, f64x2.mul(f64x2.sub(f64x2.mul(v128.load(pe + o), kk), ct), w));
     }
   }
@@ -364,7 +370,7 @@ function badTarget(pt: usize, n: i32): i32 {
  * infinite inputs): the caller then takes the rows one by one (limits, first bad element). Losses
  * are added to the sum in row order.
  */
-function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usize, r: i32, C: i32, keep: f64, add: f64, gscale: f64, grad: i32, kl: i32): bool {
+function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usize, r: i32, C: i32, keep: f64, add: f64, gscale: f64, grad: bool, kl: bool, plainT: bool): bool {
   const row = <usize>C << 3;
   const off = <usize>r * row;
   const z0 = pz + off, z1 = z0 + row, z2 = z1 + row, z3 = z2 + row;
@@ -431,10 +437,10 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
     const cw = v128.load(pcw + o);
     const cw0 = v128.shuffle<i64>(cw, cw, 0, 0);
     const cw1 = v128.shuffle<i64>(cw, cw, 1, 1);
-    const cta0 = f64x2.mul(f64x2.add(f64x2.mul(lo(u, v), kp), ad), cw0);
-    const cta1 = f64x2.mul(f64x2.add(f64x2.mul(hi(u, v), kp), ad), cw1);
-    const ctb0 = f64x2.mul(f64x2.add(f64x2.mul(lo(w, x), kp), ad), cw0);
-    const ctb1 = f64x2.mul(f64x2.add(f64x2.mul(hi(w, x), kp), ad), cw1);
+    const cta0 = ctV(lo(u, v), kp, ad, cw0, plainT);
+    const cta1 = ctV(hi(u, v), kp, ad, cw1, plainT);
+    const ctb0 = ctV(lo(w, x), kp, ad, cw0, plainT);
+    const ctb1 = ctV(hi(w, x), kp, ad, cw1, plainT);
     const ta0 = f64x2.eq(da0, zero);
     const ta1 = f64x2.eq(da1, zero);
     const tb0 = f64x2.eq(db0, zero);
@@ -469,8 +475,8 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
     const v = load2(t2 + o, row);
     tmin = f64x2.pmin(tmin, f64x2.pmin(u, v));
     const cw = v128.load64_splat(pcw + o);
-    const cta = f64x2.mul(f64x2.add(f64x2.mul(u, kp), ad), cw);
-    const ctb = f64x2.mul(f64x2.add(f64x2.mul(v, kp), ad), cw);
+    const cta = ctV(u, kp, ad, cw, plainT);
+    const ctb = ctV(v, kp, ad, cw, plainT);
     const tiea = f64x2.eq(da, zero);
     const tieb = f64x2.eq(db, zero);
     sa = f64x2.add(sa, cta);
@@ -507,10 +513,10 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
     }
     const ka = f64x2.div(sa, f64x2.add(xa, na));
     const kb = f64x2.div(sb, f64x2.add(xb, nb));
-    rowGrad(t0, pcw, e0, C, f64x2.extract_lane(ka, 0), f64x2.extract_lane(wa, 0), keep, add);
-    rowGrad(t1, pcw, e1, C, f64x2.extract_lane(ka, 1), f64x2.extract_lane(wa, 1), keep, add);
-    rowGrad(t2, pcw, e2, C, f64x2.extract_lane(kb, 0), f64x2.extract_lane(wb, 0), keep, add);
-    rowGrad(t3, pcw, e3, C, f64x2.extract_lane(kb, 1), f64x2.extract_lane(wb, 1), keep, add);
+    rowGrad(t0, pcw, e0, C, f64x2.extract_lane(ka, 0), f64x2.extract_lane(wa, 0), keep, add, plainT);
+    rowGrad(t1, pcw, e1, C, f64x2.extract_lane(ka, 1), f64x2.extract_lane(wa, 1), keep, add, plainT);
+    rowGrad(t2, pcw, e2, C, f64x2.extract_lane(kb, 0), f64x2.extract_lane(wb, 0), keep, add, plainT);
+    rowGrad(t3, pcw, e3, C, f64x2.extract_lane(kb, 1), f64x2.extract_lane(wb, 1), keep, add, plainT);
   }
   for (let j = 0; j < 4; j++) {
     let loss = j == 0 ? f64x2.extract_lane(la, 0) : j == 1 ? f64x2.extract_lane(la, 1) : j == 2 ? f64x2.extract_lane(lb, 0) : f64x2.extract_lane(lb, 1);
@@ -527,12 +533,21 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
   return true;
 }
 
+// Flags of softmax: write the gradient; KL instead of CE; targets used as they are (no smoothing,
+// no class weight: the vector paths skip ct's arithmetic, whose result would be t).
+const GRAD = 1;
+const KL = 2;
+const PLAIN = 4;
+
 /**
- * Cross-entropy (kl = 0) or KL divergence (kl = 1) of `rows` rows of C classes. pcw: C class weights
- * (ones when the caller gave none); pw, pout: per-row weight and loss (0 = absent); pg: C * rows
- * gradient (always present: it holds e_c between sweeps), written when grad != 0.
+ * Cross-entropy or KL divergence (flags) of `rows` rows of C classes. pcw: C class weights (ones
+ * when the caller gave none); pw, pout: per-row weight and loss (0 = absent); pg: C * rows gradient
+ * (always present: it holds e_c between sweeps), written with GRAD.
  */
-export function softmax(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usize, rows: i32, C: i32, keep: f64, add: f64, gscale: f64, grad: i32, kl: i32): i32 {
+export function softmax(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usize, rows: i32, C: i32, keep: f64, add: f64, gscale: f64, flags: i32): i32 {
+  const grad = (flags & GRAD) != 0;
+  const kl = (flags & KL) != 0;
+  const plainT = (flags & PLAIN) != 0;
   sumReset();
   // Across rows, four at a time, when C < SMALL and their weights are valid (rows4 checks the rest);
   // else (and always in the scalar build) one row at a time.
@@ -540,7 +555,7 @@ export function softmax(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize
   for (let r = 0; r < rows; ) {
     if (across && r + 4 <= rows) {
       const ws = !pw || (rowWeight(pw, r) >= 0 && rowWeight(pw, r + 1) >= 0 && rowWeight(pw, r + 2) >= 0 && rowWeight(pw, r + 3) >= 0);
-      if (ws && rows4(pz, pt, pcw, pw, pout, pg, r, C, keep, add, gscale, grad, kl)) {
+      if (ws && rows4(pz, pt, pcw, pw, pout, pg, r, C, keep, add, gscale, grad, kl, plainT)) {
         r += 4;
         continue;
       }
@@ -554,10 +569,10 @@ export function softmax(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize
       // The vector sums where they apply; else, or when they met something not finite, the scalar
       // path, which finds the first bad logit or target and takes the limits.
       const m = rowMax(z, C);
-      if (!(ASC_FEATURE_SIMD && C >= SMALL && m - m == 0 && rowSums(z, t, pcw, e, C, true, m, keep, add))) {
+      if (!(ASC_FEATURE_SIMD && C >= SMALL && m - m == 0 && rowSums(z, t, pcw, e, C, true, m, keep, add, plainT))) {
         const nan = nanLogit(z, C);
         if (nan >= 0) return bad(r * C + nan, 1);
-        if (!rowSums(z, t, pcw, e, C, false, rowMaxS(z, C), keep, add)) return bad(r * C + badTarget(t, C), 2);
+        if (!rowSums(z, t, pcw, e, C, false, rowMaxS(z, C), keep, add, plainT)) return bad(r * C + badTarget(t, C), 2);
       }
       const w = rowWeight(pw, r);
       if (w < 0) return bad(r, 3);
@@ -566,7 +581,7 @@ export function softmax(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize
         rowTlog(t, pcw, C, keep, add);
         loss += gT;
       }
-      if (grad) rowGrad(t, pcw, e, C, gS0 / (gRest + gCnt), w * gscale, keep, add);
+      if (grad) rowGrad(t, pcw, e, C, gS0 / (gRest + gCnt), w * gscale, keep, add, plainT);
       loss = weighted(w, loss);
       if (pout) store<f64>(pout + (<usize>r << 3), loss);
       if (Math.abs(loss) == Infinity) store<f64>(RES, 1, 24);

@@ -43,8 +43,7 @@ export interface Exports {
     keep: number,
     add: number,
     gscale: number,
-    grad: number,
-    kl: number,
+    flags: number,
   ): number;
   entropy(
     pt: number,

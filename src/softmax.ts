@@ -25,6 +25,8 @@ function run(w: Wasm, c: MultiCall): number | Float64Array {
   const at = (k: number) => p[k] / 8;
   if (c.classWeight) heap.set(c.classWeight, at(CW));
   else heap.fill(1, at(CW), at(CW) + C);
+  // assembly/softmax.ts's flags: gradient, KL, targets used as they are
+  const flags = (c.grad ? 1 : 0) | (c.kl ? 2 : 0) | (!c.classWeight && c.add === 0 ? 4 : 0);
   const out = c.reduction === 'none' ? new Float64Array(c.n) : undefined;
   const sum = new Sum();
   let inf = 0;
@@ -39,7 +41,7 @@ function run(w: Wasm, c: MultiCall): number | Float64Array {
     const pw = c.weight ? p[RW] : 0;
     const po = out ? p[OUT] : 0;
     const bad = c.logits
-      ? ex.softmax(p[Z], p[T], p[CW], pw, po, p[G], rows, C, c.keep, c.add, c.gscale, c.grad ? 1 : 0, c.kl ? 1 : 0)
+      ? ex.softmax(p[Z], p[T], p[CW], pw, po, p[G], rows, C, c.keep, c.add, c.gscale, flags)
       : ex.entropy(p[T], p[CW], pw, po, rows, C, c.keep, c.add);
     if (bad >= 0) {
       const arg = heap[r + 2];
