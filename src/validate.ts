@@ -292,15 +292,15 @@ export function multiError(c: MultiCall, arg: number, i: number): RangeError {
 }
 
 /**
- * The first bad element of row r as [argument, index] ([0, 0] if none): logits (NaN), then targets,
- * then the row's weight; the kernels follow the same order.
+ * The error for the first bad element of row r, or undefined: logits (NaN), then targets, then the
+ * row's weight; the kernels follow the same order.
  */
-export function badInRow(c: MultiCall, r: number): [number, number] {
+export function badInRow(c: MultiCall, r: number): RangeError | undefined {
   const C = c.classes;
   if (c.logits) {
-    for (let i = r * C; i < (r + 1) * C; i++) if (Number.isNaN(c.logits[i])) return [ARG_PRED, i];
+    for (let i = r * C; i < (r + 1) * C; i++) if (Number.isNaN(c.logits[i])) return multiError(c, ARG_PRED, i);
   }
-  for (let i = r * C; i < (r + 1) * C; i++) if (!isTarget(c.targets[i])) return [ARG_TARGET, i];
-  if (c.weight && !isWeight(c.weight[r])) return [ARG_WEIGHT, r];
-  return [0, 0];
+  for (let i = r * C; i < (r + 1) * C; i++) if (!isTarget(c.targets[i])) return multiError(c, ARG_TARGET, i);
+  if (c.weight && !isWeight(c.weight[r])) return multiError(c, ARG_WEIGHT, r);
+  return undefined;
 }

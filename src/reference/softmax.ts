@@ -3,57 +3,75 @@
 // CE = sum ct_c (m - z_c) + (sum ct_c) log1p(s - 1), ct = classWeight t', every term >= 0.
 import { NEG_INF, POS_INF, reduce, Sum } from '../sum.js';
 import type { Entropy, SoftmaxLoss } from '../types.js';
-import { badInRow, type MultiCall, multiCall, multiError } from '../validate.js';
+import { badInRow, type MultiCall, multiCall } from '../validate.js';
 
-/** The logits a row's sums see: the limits for a row holding +Infinity or only -Infinity. */
-function limits(z: Float64Array): [zs: Float64Array, m: number] {
-  const m = z.reduce((a, v) => Math.max(a, v), -Infinity);
-  if (m === Infinity) return [z.map((v) => (v === Infinity ? 0 : -Infinity)), 0];
-  if (m === -Infinity) return [z.map(() => 0), 0];
-  return [z, m];
+/** The largest logit of a row (±Infinity: the limits below). */
+function rowMax(z: Float64Array, from: number, C: number): number {
+  let m = -Infinity;
+  for (let j = from; j < from + C; j++) m = Math.max(m, z[j]);
+  return m;
 }
 
-function row(c: MultiCall, r: number, gw: number): number {
+/**
+ * The logit the sums see: unchanged when the row's max m is finite; for a row holding +Infinity,
+ * 0 for those logits and -Infinity for the others; for a row of -Infinity only, 0.
+ */
+const limit = (v: number, m: number): number =>
+  m === Infinity ? (v === Infinity ? 0 : -Infinity) : m === -Infinity ? 0 : v;
+
+/** w_j t'_j of element j of a row starting at `from`. */
+const weighted = (c: MultiCall, from: number, j: number): number =>
+  (c.targets[from + j] * c.keep + c.add) * (c.classWeight ? c.classWeight[j] : 1);
+
+/** The loss of row r (before its weight); writes its gradient, scaled by gw, when asked. */
+function row(c: MultiCall, r: number, gw: number, e: Float64Array): number {
   const C = c.classes;
-  const t = c.targets.subarray(r * C, (r + 1) * C);
-  const ct = Float64Array.from(t, (v, j) => (v * c.keep + c.add) * (c.classWeight ? c.classWeight[j] : 1));
-  // sum ct log t', 0 log 0 = 0
+  const from = r * C;
+  // sum w t' log t' (0 log 0 = 0), for the entropy and KL
   let tlog = 0;
-  ct.forEach((v, j) => {
-    const tp = t[j] * c.keep + c.add;
-    if (tp !== 0) tlog += v * Math.log(tp);
-  });
+  if (!c.logits || c.kl) {
+    for (let j = 0; j < C; j++) {
+      const tp = c.targets[from + j] * c.keep + c.add;
+      if (tp !== 0) tlog += weighted(c, from, j) * Math.log(tp);
+    }
+  }
   if (!c.logits) return 0 - tlog;
-  const [z, m] = limits(c.logits.subarray(r * C, (r + 1) * C));
+  const z = c.logits;
+  const m0 = rowMax(z, from, C);
+  const m = Number.isFinite(m0) ? m0 : 0;
   let s0 = 0;
   let a = 0;
   let rest = 0;
   let ties = 0;
-  const e = z.map((v) => Math.exp(v - m));
   for (let j = 0; j < C; j++) {
-    s0 += ct[j];
-    if (ct[j] !== 0) a += ct[j] * (m - z[j]);
-    if (z[j] === m) ties++;
+    const zj = limit(z[from + j], m0);
+    e[j] = Math.exp(zj - m);
+    const w = weighted(c, from, j);
+    s0 += w;
+    if (w !== 0) a += w * (m - zj);
+    if (zj === m) ties++;
     else rest += e[j];
   }
   if (c.grad) {
     const k = s0 / (rest + ties);
-    for (let j = 0; j < C; j++) c.grad[r * C + j] = (e[j] * k - ct[j]) * gw;
+    for (let j = 0; j < C; j++) c.grad[from + j] = (e[j] * k - weighted(c, from, j)) * gw;
   }
   return a + s0 * Math.log1p(ties - 1 + rest) + (c.kl ? tlog : 0);
 }
 
 function run(c: MultiCall): number | Float64Array {
   for (let r = 0; r < c.n; r++) {
-    const [arg, i] = badInRow(c, r);
-    if (arg) throw multiError(c, arg, i);
+    const error = badInRow(c, r);
+    if (error) throw error;
   }
   const out = c.reduction === 'none' ? new Float64Array(c.n) : undefined;
   const sum = new Sum();
   let inf = 0;
+  // e_c of a row, kept apart so that a gradient written over the logits is written after they are read
+  const e = new Float64Array(c.classes);
   for (let r = 0; r < c.n; r++) {
     const w = c.weight ? c.weight[r] : 1;
-    const l = row(c, r, w * c.gscale);
+    const l = row(c, r, w * c.gscale, e);
     // A zero weight removes the row, even an infinite loss.
     const v = w === 0 ? 0 : w * l;
     if (out) out[r] = v;
