@@ -9,9 +9,11 @@
 //   dCE/dz_c = e_c/s sum ct - ct_c                         (also KL's gradient)
 //
 // s - 1 is summed without its leading 1 (the e_c of z_c < m, plus the ties minus one), so that log1p
-// keeps the digits of a confident row's tiny loss. Rows are summed in two lanes, adding the pairs
-// (c, c + 2) and (c + 1, c + 3) of each step of four, then the lanes, then the tail in order: the
-// vector path and its scalar twin (the scalar build) give the same bits.
+// keeps the digits of a confident row's tiny loss. Rows of SMALL classes or more are summed along the
+// row in two lanes, adding the pairs (c, c + 2) and (c + 1, c + 3) of each step of four, then the
+// lanes, then the tail in order; shorter rows are vectorized across rows (four at a time) and summed
+// in order. The scalar twins (the scalar build, and the SIMD build's rows that hold anything unusual)
+// follow the same orders and operations: both builds give the same bits.
 //
 // Limits (the scalar path): -Infinity logits have e_c = 0 and contribute 0 where ct_c = 0, +Infinity
 // to the loss elsewhere; a row holding +Infinity is the limit where those logits grow together
@@ -39,6 +41,7 @@ const EXP_FLOOR: f64 = -708;
 function expAny(d: f64): f64 {
   return d >= EXP_FLOOR ? expPolyS(d) : expS(d);
 }
+
 // Rows of fewer classes are vectorized across rows (four at a time), longer ones along the row.
 const SMALL = 16;
 
@@ -52,6 +55,7 @@ const SMALL = 16;
   return logPlusS(u, (u >= 2 ? 1 - (u - x) : x - (u - 1)) / u);
 }
 
+// ct = cw t' of one element.
 // @ts-ignore: decorator
 @inline function ctS(t: f64, cw: f64, keep: f64, add: f64): f64 {
   return (t * keep + add) * cw;
@@ -89,7 +93,7 @@ const SMALL = 16;
   return m;
 }
 
-/** Max of a row of logits known not to be NaN (the scalar path). */
+/** Max of a row of logits known not to be NaN, ±Infinity included (the scalar path). */
 function rowMaxS(pz: usize, n: i32): f64 {
   let m: f64 = -Infinity;
   for (let c = 0; c < n; c++) m = max(m, load<f64>(pz + (<usize>c << 3)));

@@ -28,6 +28,14 @@ window.result = {
   cb: k.cbNll(t, p.map((v) => 0.5 * v + 0.25), { reduction: 'sum' }),
   cbx: Array.from(k.cbNllWithLogits(t, x, { reduction: 'none' })),
   logC: Array.from(k.cbLogNorm(p)),
+  sm: (() => {
+    const z = Float64Array.from({ length: 60 }, (_, i) => ((i * 37) % 17) / 2 - 4);
+    const st = Float64Array.from({ length: 60 }, (_, i) => (i % 3) / 4);
+    const gs = new Float64Array(60);
+    const l = k.softmaxCrossEntropy(z, st, 3, { reduction: 'none', grad: gs, labelSmoothing: 0.1 });
+    const l20 = k.softmaxCrossEntropy(z, st, 20, { reduction: 'sum', mode: 'kl' });
+    return [Array.from(l), Array.from(gs), l20, k.entropy(st, 20, { reduction: 'sum' })];
+  })(),
 };
 </script>`;
 
@@ -93,6 +101,14 @@ describe.skipIf(!existsSync(CHROMIUM))('in headless Chromium, as a plain ES modu
         ),
         cbx: Array.from(k.cbNllWithLogits(t, x, { reduction: 'none' }) as Float64Array),
         logC: Array.from(k.cbLogNorm(p)),
+        sm: (() => {
+          const z = Float64Array.from({ length: 60 }, (_, i) => ((i * 37) % 17) / 2 - 4);
+          const st = Float64Array.from({ length: 60 }, (_, i) => (i % 3) / 4);
+          const gs = new Float64Array(60);
+          const l = k.softmaxCrossEntropy(z, st, 3, { reduction: 'none', grad: gs, labelSmoothing: 0.1 });
+          const l20 = k.softmaxCrossEntropy(z, st, 20, { reduction: 'sum', mode: 'kl' });
+          return [Array.from(l), Array.from(gs), l20, k.entropy(st, 20, { reduction: 'sum' })];
+        })(),
       });
     } finally {
       await browser.close();
