@@ -1,6 +1,6 @@
 // Error of each function against the mpmath fixtures, in ulps of the true value: used by the tests
 // (which bound it) and by bench/accuracy.ts (which reports it).
-import type { Softxent } from '../src/index.js';
+import type { Reduction, Softxent } from '../src/index.js';
 import { col, fixture, ulp, ulpErr, worst } from './helpers.js';
 
 /** The largest error over a fixture, where it was, and how many points were measured. */
@@ -125,14 +125,18 @@ export function cbNllAccuracy(k: Softxent, logits: boolean): { loss: Worst; grad
   };
 }
 
-/** A softmax.json batch: options, per-row truths ([rounded, residual]) with their error scales. */
-export interface SoftmaxCase {
+/** A batch of softmax.json with its options. */
+export interface SoftmaxBatch {
   classes: number;
   logits: number[];
   targets: number[];
   classWeight: number[] | null;
   labelSmoothing: number;
   weight: number[] | null;
+}
+
+/** A batch with per-row truths ([rounded, residual]) and their error scales. */
+export interface SoftmaxCase extends SoftmaxBatch {
   ce: Row[];
   kl: Row[];
   h: Row[];
@@ -144,10 +148,10 @@ export interface SoftmaxCase {
 }
 export const SM = fixture<{ cases: SoftmaxCase[] }>('softmax.json');
 
-/** The options of a fixture batch (reduction 'none'), Float64Arrays. */
-export function smOptions(c: SoftmaxCase) {
+/** The options of a fixture batch, as Float64Arrays. */
+export function smOptions(c: SoftmaxBatch, reduction: Reduction = 'none') {
   return {
-    reduction: 'none' as const,
+    reduction,
     labelSmoothing: c.labelSmoothing,
     ...(c.classWeight ? { classWeight: Float64Array.from(c.classWeight) } : {}),
     ...(c.weight ? { weight: Float64Array.from(c.weight) } : {}),
@@ -172,7 +176,7 @@ export function softmaxAccuracy(
   const grad: [number, string][] = [];
   for (const c of cases) {
     const C = c.classes;
-    const o = smOptions(c);
+    const o = { ...smOptions(c), reduction: 'none' as const };
     const z = Float64Array.from(c.logits);
     const t = Float64Array.from(c.targets);
     const g = new Float64Array(z.length);

@@ -7,11 +7,21 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKernel } from '../src/index.js';
+import { createKernel, type Softxent } from '../src/index.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
+
+/** Softmax, KL and entropy values, computed in the page (from this function's source) and in Node. */
+function softmaxProbe(k: Softxent): unknown[] {
+  const z = Float64Array.from({ length: 60 }, (_, i) => ((i * 37) % 17) / 2 - 4);
+  const st = Float64Array.from({ length: 60 }, (_, i) => (i % 3) / 4);
+  const gs = new Float64Array(60);
+  const l = k.softmaxCrossEntropy(z, st, 3, { reduction: 'none', grad: gs, labelSmoothing: 0.1 });
+  const l20 = k.softmaxCrossEntropy(z, st, 20, { reduction: 'sum', mode: 'kl' });
+  return [Array.from(l), Array.from(gs), l20, k.entropy(st, 20, { reduction: 'sum' })];
+}
 
 const PAGE = `<!doctype html><script type="module">
 import { createKernel } from '/dist/index.js';
@@ -28,14 +38,7 @@ window.result = {
   cb: k.cbNll(t, p.map((v) => 0.5 * v + 0.25), { reduction: 'sum' }),
   cbx: Array.from(k.cbNllWithLogits(t, x, { reduction: 'none' })),
   logC: Array.from(k.cbLogNorm(p)),
-  sm: (() => {
-    const z = Float64Array.from({ length: 60 }, (_, i) => ((i * 37) % 17) / 2 - 4);
-    const st = Float64Array.from({ length: 60 }, (_, i) => (i % 3) / 4);
-    const gs = new Float64Array(60);
-    const l = k.softmaxCrossEntropy(z, st, 3, { reduction: 'none', grad: gs, labelSmoothing: 0.1 });
-    const l20 = k.softmaxCrossEntropy(z, st, 20, { reduction: 'sum', mode: 'kl' });
-    return [Array.from(l), Array.from(gs), l20, k.entropy(st, 20, { reduction: 'sum' })];
-  })(),
+  sm: (${softmaxProbe.toString()})(k),
 };
 </script>`;
 
@@ -101,14 +104,7 @@ describe.skipIf(!existsSync(CHROMIUM))('in headless Chromium, as a plain ES modu
         ),
         cbx: Array.from(k.cbNllWithLogits(t, x, { reduction: 'none' }) as Float64Array),
         logC: Array.from(k.cbLogNorm(p)),
-        sm: (() => {
-          const z = Float64Array.from({ length: 60 }, (_, i) => ((i * 37) % 17) / 2 - 4);
-          const st = Float64Array.from({ length: 60 }, (_, i) => (i % 3) / 4);
-          const gs = new Float64Array(60);
-          const l = k.softmaxCrossEntropy(z, st, 3, { reduction: 'none', grad: gs, labelSmoothing: 0.1 });
-          const l20 = k.softmaxCrossEntropy(z, st, 20, { reduction: 'sum', mode: 'kl' });
-          return [Array.from(l), Array.from(gs), l20, k.entropy(st, 20, { reduction: 'sum' })];
-        })(),
+        sm: softmaxProbe(k),
       });
     } finally {
       await browser.close();

@@ -1,16 +1,10 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createKernel, reference, type SoftmaxOptions, type Softxent } from '../src/index.js';
-import { SM, type SoftmaxCase, smOptions, softmaxAccuracy } from './accuracy.js';
+import { SM, type SoftmaxBatch, type SoftmaxCase, smOptions, softmaxAccuracy } from './accuracy.js';
 import { BACKENDS, CHUNKED, fixture, ulpErr } from './helpers.js';
 
-interface TorchCase {
-  classes: number;
-  logits: number[];
-  targets: number[];
-  classWeight: number[] | null;
-  labelSmoothing: number;
-  weight: number[] | null;
+interface TorchCase extends SoftmaxBatch {
   reduction: 'mean' | 'sum' | 'none';
   loss: number | number[];
   grad: number[];
@@ -88,13 +82,7 @@ describe.each(BACKENDS)('softmaxCrossEntropy, entropy on %s', (_name, make) => {
     for (const c of F.torch.cases) {
       const what = `C=${c.classes} ${c.reduction} cw=${!!c.classWeight} eps=${c.labelSmoothing} w=${!!c.weight}`;
       const grad = new Float64Array(c.logits.length);
-      const o: SoftmaxOptions = {
-        reduction: c.reduction,
-        grad,
-        labelSmoothing: c.labelSmoothing,
-        ...(c.classWeight ? { classWeight: f64(c.classWeight) } : {}),
-        ...(c.weight ? { weight: f64(c.weight) } : {}),
-      };
+      const o: SoftmaxOptions = { ...smOptions(c, c.reduction), grad };
       const loss = k.softmaxCrossEntropy(f64(c.logits), f64(c.targets), c.classes, o);
       const want = typeof c.loss === 'number' ? [c.loss] : c.loss;
       const got = typeof loss === 'number' ? [loss] : Array.from(loss);
