@@ -44,11 +44,6 @@ export class Arena {
     return true;
   }
 
-  /** Elements per slot now (>= chunk). */
-  slotLength(): number {
-    return this.slot;
-  }
-
   /** Byte address of slot k. */
   ptr(k: number): number {
     return this.base + k * this.slot * 8;

@@ -60,6 +60,32 @@ export function meanOptions(options: unknown): boolean {
 
 const REDUCTIONS: readonly string[] = ['mean', 'sum', 'none'];
 
+/** A call's options: undefined or an object whose keys are all in `keys`. */
+function optionsOf(fn: string, options: unknown, keys: readonly string[]): Record<string, unknown> {
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
+  }
+  const o = (options ?? {}) as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!keys.includes(k)) throw new TypeError(`${fn}: unknown option '${k}'`);
+  return o;
+}
+
+function reductionOf(fn: string, v: unknown): Reduction {
+  const reduction = v ?? 'mean';
+  if (!REDUCTIONS.includes(reduction as string)) {
+    throw new RangeError(`${fn}: reduction must be 'mean', 'sum' or 'none', got ${describe(reduction)}`);
+  }
+  return reduction as Reduction;
+}
+
+/** An optional array option: undefined, or a Float64Array of length n (`why`: what n is). */
+function optionalF64(fn: string, name: string, v: unknown, n: number, why: string): Float64Array | undefined {
+  if (v === undefined) return undefined;
+  const a = expectF64(fn, name, v);
+  if (a.length !== n) throw new RangeError(`${fn}: ${name} has length ${a.length}, expected ${n} (${why})`);
+  return a;
+}
+
 /** The binary losses: bce-style (prediction first) and continuous Bernoulli (x first). */
 export type BinaryFn = 'bce' | 'bceWithLogits' | 'cbNll' | 'cbNllWithLogits';
 
@@ -104,27 +130,10 @@ export function binaryCall(fn: BinaryFn, first: unknown, second: unknown, option
   const predName = shape.names[shape.pred];
   const n = a.length;
   expectLength(fn, n1, b, n, n0);
-  if (options !== undefined && (options === null || typeof options !== 'object')) {
-    throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
-  }
-  const o = (options ?? {}) as BceWithLogitsOptions;
-  for (const k of Object.keys(o)) {
-    if (!shape.keys.includes(k)) throw new TypeError(`${fn}: unknown option '${k}'`);
-  }
-  const reduction = o.reduction ?? 'mean';
-  if (!REDUCTIONS.includes(reduction)) {
-    throw new RangeError(`${fn}: reduction must be 'mean', 'sum' or 'none', got ${describe(reduction)}`);
-  }
-  let weight: Float64Array | undefined;
-  if (o.weight !== undefined) {
-    weight = expectF64(fn, 'weight', o.weight);
-    expectLength(fn, 'weight', weight, n, predName);
-  }
-  let grad: Float64Array | undefined;
-  if (o.grad !== undefined) {
-    grad = expectF64(fn, 'grad', o.grad);
-    expectLength(fn, 'grad', grad, n, predName);
-  }
+  const o = optionsOf(fn, options, shape.keys) as BceWithLogitsOptions;
+  const reduction = reductionOf(fn, o.reduction);
+  const weight = optionalF64(fn, 'weight', o.weight, n, `the length of ${predName}`);
+  const grad = optionalF64(fn, 'grad', o.grad, n, `the length of ${predName}`);
   const posWeight = o.posWeight ?? 1;
   if (typeof posWeight !== 'number')
     throw new TypeError(`${fn}: posWeight must be a number, got ${describe(posWeight)}`);
@@ -137,7 +146,7 @@ export function binaryCall(fn: BinaryFn, first: unknown, second: unknown, option
     pred: shape.pred === 0 ? a : b,
     targets: shape.pred === 0 ? b : a,
     n,
-    reduction: reduction as Reduction,
+    reduction,
     weight,
     grad,
     posWeight,
@@ -227,37 +236,14 @@ export function multiCall(
     throw new RangeError(`${fn}: classes = ${classes} does not divide the length ${len} of ${first}`);
   }
   const rows = len / classes;
-  if (options !== undefined && (options === null || typeof options !== 'object')) {
-    throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
-  }
-  const o = (options ?? {}) as Record<string, unknown>;
-  for (const k of Object.keys(o)) {
-    if (!MULTI_KEYS[fn].includes(k)) throw new TypeError(`${fn}: unknown option '${k}'`);
-  }
-  const reduction = o.reduction ?? 'mean';
-  if (!REDUCTIONS.includes(reduction as string)) {
-    throw new RangeError(`${fn}: reduction must be 'mean', 'sum' or 'none', got ${describe(reduction)}`);
-  }
-  let weight: Float64Array | undefined;
-  if (o.weight !== undefined) {
-    weight = expectF64(fn, 'weight', o.weight);
-    if (weight.length !== rows) {
-      throw new RangeError(`${fn}: weight has length ${weight.length}, expected ${rows} (the number of rows)`);
-    }
-  }
-  let grad: Float64Array | undefined;
-  if (o.grad !== undefined) {
-    grad = expectF64(fn, 'grad', o.grad);
-    expectLength(fn, 'grad', grad, len, 'logits');
-  }
-  let classWeight: Float64Array | undefined;
-  if (o.classWeight !== undefined) {
-    classWeight = expectF64(fn, 'classWeight', o.classWeight);
-    if (classWeight.length !== classes) {
-      throw new RangeError(`${fn}: classWeight has length ${classWeight.length}, expected ${classes} (classes)`);
-    }
-    const i = classWeight.findIndex((v) => !isWeight(v));
-    if (i >= 0) throw new RangeError(`${fn}: classWeight[${i}] = ${classWeight[i]} is not a finite number >= 0`);
+  const o = optionsOf(fn, options, MULTI_KEYS[fn]);
+  const reduction = reductionOf(fn, o.reduction);
+  const weight = optionalF64(fn, 'weight', o.weight, rows, 'the number of rows');
+  const grad = optionalF64(fn, 'grad', o.grad, len, 'the length of logits');
+  const classWeight = optionalF64(fn, 'classWeight', o.classWeight, classes, 'classes');
+  const i = classWeight ? classWeight.findIndex((v) => !isWeight(v)) : -1;
+  if (classWeight && i >= 0) {
+    throw new RangeError(`${fn}: classWeight[${i}] = ${classWeight[i]} is not a finite number >= 0`);
   }
   const eps = o.labelSmoothing ?? 0;
   if (typeof eps !== 'number') throw new TypeError(`${fn}: labelSmoothing must be a number, got ${describe(eps)}`);
@@ -270,7 +256,7 @@ export function multiCall(
     targets: t,
     classes,
     n: rows,
-    reduction: reduction as Reduction,
+    reduction,
     weight,
     grad,
     classWeight,
