@@ -251,9 +251,9 @@ describe('the WebAssembly builds', () => {
       for (const mode of ['ce', 'kl'] as const) expect(run(v, c, mode)).toEqual(run(s, c, mode));
   });
 
-  it('rows of every length with infinite logits, huge targets or underflowing exps agree with the reference', async () => {
+  it('rows of both layouts with infinite logits, huge targets or underflowing exps agree with the reference', async () => {
     const [v, s] = [await createKernel(), await createKernel({ simd: false })];
-    for (const C of [3, 4, 5, 16, 17, 20, 33]) {
+    for (const C of [3, 4, 5, 16, 17, 33, 79, 80, 81, 120]) {
       const rows = 9;
       const b = batch(rows, C, C);
       const z = b.z;
