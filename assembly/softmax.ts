@@ -34,8 +34,12 @@ let gT: f64 = 0;
 // Whether every target seen by the scalar element is a finite number >= 0.
 let gTok: bool = true;
 
-// Below exp(-708) results are subnormal (or 0): those steps take expS.
+// Below exp(-708) results are subnormal (or 0): expPoly stops there. Below -746 they are 0 (expS's
+// clamp): masks of -1e9 or -Infinity take expPoly's value at the floor, zeroed; lanes between the two
+// take expS.
 const EXP_FLOOR: f64 = -708;
+const EXP_ZERO: f64 = -746;
+const NEG_MAX: f64 = -1.7976931348623157e308;
 
 // e^d for d <= 0 (or -Infinity): the vector path's expPoly where it applies, else expS.
 function expAny(d: f64): f64 {
@@ -173,26 +177,39 @@ let gTie: f64 = 0;
       let vs = zero, va = zero, ve = zero, vn = zero;
       for (; c + 4 <= n; c += 4) {
         const o = <usize>c << 3;
-        const d0 = f64x2.sub(v128.load(pz + o), mv);
-        const d1 = f64x2.sub(v128.load(pz + o, 16), mv);
+        let d0 = f64x2.sub(v128.load(pz + o), mv);
+        let d1 = f64x2.sub(v128.load(pz + o, 16), mv);
         const t0 = v128.load(pt + o);
         const t1 = v128.load(pt + o, 16);
         tmin = f64x2.pmin(tmin, f64x2.pmin(t0, t1));
+        const ct0 = ctV(t0, kp, ad, v128.load(pcw + o), plainT);
+        const ct1 = ctV(t1, kp, ad, v128.load(pcw + o, 16), plainT);
+        const tie0 = f64x2.eq(d0, zero);
+        const tie1 = f64x2.eq(d1, zero);
         let x0: v128, x1: v128;
         if (v128.all_true<i64>(v128.and(f64x2.ge(d0, floor), f64x2.ge(d1, floor)))) {
           expPoly2V(d0, d1);
           x0 = r0();
           x1 = r1();
         } else {
-          x0 = pair(expAny(f64x2.extract_lane(d0, 0)), expAny(f64x2.extract_lane(d0, 1)));
-          x1 = pair(expAny(f64x2.extract_lane(d1, 0)), expAny(f64x2.extract_lane(d1, 1)));
+          const low0 = f64x2.lt(d0, floor);
+          const low1 = f64x2.lt(d1, floor);
+          const zb = f64x2.splat(EXP_ZERO);
+          if (v128.any_true(v128.or(v128.and(low0, f64x2.ge(d0, zb)), v128.and(low1, f64x2.ge(d1, zb))))) {
+            x0 = pair(expAny(f64x2.extract_lane(d0, 0)), expAny(f64x2.extract_lane(d0, 1)));
+            x1 = pair(expAny(f64x2.extract_lane(d1, 0)), expAny(f64x2.extract_lane(d1, 1)));
+          } else {
+            expPoly2V(f64x2.pmax(d0, floor), f64x2.pmax(d1, floor));
+            x0 = v128.andnot(r0(), low0);
+            x1 = v128.andnot(r1(), low1);
+          }
+          // A masked class with ct = 0 adds 0 to ct (z - m), not 0 x -Infinity (as aS).
+          const nm = f64x2.splat(NEG_MAX);
+          d0 = v128.bitselect(d0, f64x2.pmax(d0, nm), f64x2.ne(ct0, zero));
+          d1 = v128.bitselect(d1, f64x2.pmax(d1, nm), f64x2.ne(ct1, zero));
         }
         v128.store(pe + o, x0);
         v128.store(pe + o, x1, 16);
-        const ct0 = ctV(t0, kp, ad, v128.load(pcw + o), plainT);
-        const ct1 = ctV(t1, kp, ad, v128.load(pcw + o, 16), plainT);
-        const tie0 = f64x2.eq(d0, zero);
-        const tie1 = f64x2.eq(d1, zero);
         vs = f64x2.add(vs, f64x2.add(ct0, ct1));
         va = f64x2.add(va, f64x2.add(f64x2.mul(ct0, d0), f64x2.mul(ct1, d1)));
         ve = f64x2.add(ve, f64x2.add(v128.andnot(x0, tie0), v128.andnot(x1, tie1)));
@@ -417,11 +434,12 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
     const b = v128.load(z1 + o);
     const d = v128.load(z2 + o);
     const e = v128.load(z3 + o);
-    const da0 = f64x2.sub(lo(a, b), ma);
-    const da1 = f64x2.sub(hi(a, b), ma);
-    const db0 = f64x2.sub(lo(d, e), mb);
-    const db1 = f64x2.sub(hi(d, e), mb);
+    let da0 = f64x2.sub(lo(a, b), ma);
+    let da1 = f64x2.sub(hi(a, b), ma);
+    let db0 = f64x2.sub(lo(d, e), mb);
+    let db1 = f64x2.sub(hi(d, e), mb);
     let ya0: v128, yb0: v128, ya1: v128, yb1: v128;
+    let masked = false;
     if (v128.all_true<i64>(v128.and(v128.and(f64x2.ge(da0, floor), f64x2.ge(db0, floor)), v128.and(f64x2.ge(da1, floor), f64x2.ge(db1, floor))))) {
       expPoly2V(da0, db0);
       ya0 = r0();
@@ -430,10 +448,30 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
       ya1 = r0();
       yb1 = r1();
     } else {
-      ya0 = pair(expAny(f64x2.extract_lane(da0, 0)), expAny(f64x2.extract_lane(da0, 1)));
-      yb0 = pair(expAny(f64x2.extract_lane(db0, 0)), expAny(f64x2.extract_lane(db0, 1)));
-      ya1 = pair(expAny(f64x2.extract_lane(da1, 0)), expAny(f64x2.extract_lane(da1, 1)));
-      yb1 = pair(expAny(f64x2.extract_lane(db1, 0)), expAny(f64x2.extract_lane(db1, 1)));
+      // as in rowSums: masks give 0, lanes between -746 and -708 take expAny
+      masked = true;
+      const la0 = f64x2.lt(da0, floor);
+      const lb0 = f64x2.lt(db0, floor);
+      const la1 = f64x2.lt(da1, floor);
+      const lb1 = f64x2.lt(db1, floor);
+      const zb = f64x2.splat(EXP_ZERO);
+      const band = v128.or(
+        v128.or(v128.and(la0, f64x2.ge(da0, zb)), v128.and(lb0, f64x2.ge(db0, zb))),
+        v128.or(v128.and(la1, f64x2.ge(da1, zb)), v128.and(lb1, f64x2.ge(db1, zb))),
+      );
+      if (v128.any_true(band)) {
+        ya0 = pair(expAny(f64x2.extract_lane(da0, 0)), expAny(f64x2.extract_lane(da0, 1)));
+        yb0 = pair(expAny(f64x2.extract_lane(db0, 0)), expAny(f64x2.extract_lane(db0, 1)));
+        ya1 = pair(expAny(f64x2.extract_lane(da1, 0)), expAny(f64x2.extract_lane(da1, 1)));
+        yb1 = pair(expAny(f64x2.extract_lane(db1, 0)), expAny(f64x2.extract_lane(db1, 1)));
+      } else {
+        expPoly2V(f64x2.pmax(da0, floor), f64x2.pmax(db0, floor));
+        ya0 = v128.andnot(r0(), la0);
+        yb0 = v128.andnot(r1(), lb0);
+        expPoly2V(f64x2.pmax(da1, floor), f64x2.pmax(db1, floor));
+        ya1 = v128.andnot(r0(), la1);
+        yb1 = v128.andnot(r1(), lb1);
+      }
     }
     v128.store(e0 + o, lo(ya0, ya1));
     v128.store(e1 + o, hi(ya0, ya1));
@@ -455,6 +493,14 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
     const ta1 = f64x2.eq(da1, zero);
     const tb0 = f64x2.eq(db0, zero);
     const tb1 = f64x2.eq(db1, zero);
+    if (masked) {
+      // a masked class with ct = 0 adds 0 to ct (z - m), not 0 x -Infinity (as aS)
+      const nm = f64x2.splat(NEG_MAX);
+      da0 = v128.bitselect(da0, f64x2.pmax(da0, nm), f64x2.ne(cta0, zero));
+      da1 = v128.bitselect(da1, f64x2.pmax(da1, nm), f64x2.ne(cta1, zero));
+      db0 = v128.bitselect(db0, f64x2.pmax(db0, nm), f64x2.ne(ctb0, zero));
+      db1 = v128.bitselect(db1, f64x2.pmax(db1, nm), f64x2.ne(ctb1, zero));
+    }
     // column c, then column c + 1 (the sequential order)
     sa = f64x2.add(f64x2.add(sa, cta0), cta1);
     sb = f64x2.add(f64x2.add(sb, ctb0), ctb1);

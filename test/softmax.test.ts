@@ -270,6 +270,13 @@ describe('the WebAssembly builds', () => {
       b.cw[1] = 1;
       z[5 * C + 1] = -Infinity; // row 5: a masked class with a target: +Infinity
       t[5 * C + 1] = 0.5;
+      // rows 6-8: many masks (-Infinity, -1e9) with zero targets, and a subnormal exp among them
+      for (let c = 0; c < C; c++) {
+        if (c % 3 === 1) [z[6 * C + c], t[6 * C + c]] = [-Infinity, 0];
+        if (c % 2 === 0 && c > 0) [z[7 * C + c], t[7 * C + c]] = [-1e9, 0];
+        if (c % 4 === 3) [z[8 * C + c], t[8 * C + c]] = [c % 8 === 3 ? -Infinity : -1e9, 0];
+      }
+      z[7 * C + 1] = z[7 * C] - 720;
       const o = { reduction: 'none' as const, classWeight: b.cw, weight: b.w };
       const gv = new Float64Array(rows * C);
       const gs = new Float64Array(rows * C);
