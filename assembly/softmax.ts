@@ -94,14 +94,12 @@ const SMALL = 80;
     }
     m = max(f64x2.extract_lane(mv, 0), f64x2.extract_lane(mv, 1));
   }
-  for (; c < n; c++) m = max(m, load<f64>(pz + (<usize>c << 3)));
-  return m;
+  return maxFrom(pz, c, n, m);
 }
 
-/** Max of a row of logits known not to be NaN, ±Infinity included (the scalar path). */
-function rowMaxS(pz: usize, n: i32): f64 {
-  let m: f64 = -Infinity;
-  for (let c = 0; c < n; c++) m = max(m, load<f64>(pz + (<usize>c << 3)));
+/** max(m, the logits from c on); from 0, the scalar path's max (logits known not to be NaN). */
+function maxFrom(pz: usize, c: i32, n: i32, m: f64): f64 {
+  for (; c < n; c++) m = max(m, load<f64>(pz + (<usize>c << 3)));
   return m;
 }
 
@@ -142,6 +140,37 @@ let gTie: f64 = 0;
 // @ts-ignore: decorator
 @inline function pair(a: f64, b: f64): v128 {
   return f64x2.replace_lane(f64x2.splat(a), 1, b);
+}
+
+// e^d of two vectors of differences, some lane below EXP_FLOOR (or NaN), into Y0 and Y1: the vector
+// paths' slow step. Masks (below EXP_ZERO, -Infinity) give 0 and the others expPoly, unless a lane lies
+// between the two (a subnormal result): then expAny lane by lane. Either way expAny's value per lane.
+// @ts-ignore: decorator (compiled only where used: the scalar build has no v128)
+@lazy let Y0: v128 = v128.splat<i64>(0);
+// @ts-ignore: decorator
+@lazy let Y1: v128 = v128.splat<i64>(0);
+
+// @ts-ignore: decorator
+@inline function expMasked2(d0: v128, d1: v128): void {
+  const floor = f64x2.splat(EXP_FLOOR);
+  const zb = f64x2.splat(EXP_ZERO);
+  const low0 = f64x2.lt(d0, floor);
+  const low1 = f64x2.lt(d1, floor);
+  if (v128.any_true(v128.or(v128.and(low0, f64x2.ge(d0, zb)), v128.and(low1, f64x2.ge(d1, zb))))) {
+    Y0 = pair(expAny(f64x2.extract_lane(d0, 0)), expAny(f64x2.extract_lane(d0, 1)));
+    Y1 = pair(expAny(f64x2.extract_lane(d1, 0)), expAny(f64x2.extract_lane(d1, 1)));
+  } else {
+    expPoly2V(f64x2.pmax(d0, floor), f64x2.pmax(d1, floor));
+    Y0 = v128.andnot(r0(), low0);
+    Y1 = v128.andnot(r1(), low1);
+  }
+}
+
+// The difference d as ct (z - m) sees it after a slow step: where ct = 0, a -Infinity becomes finite,
+// so that the class adds 0, not 0 x -Infinity (as aS); elsewhere d itself.
+// @ts-ignore: decorator
+@inline function maskedD(d: v128, ct: v128): v128 {
+  return v128.bitselect(d, f64x2.pmax(d, f64x2.splat(NEG_MAX)), f64x2.ne(ct, f64x2.splat(0)));
 }
 
 /**
@@ -192,21 +221,11 @@ let gTie: f64 = 0;
           x0 = r0();
           x1 = r1();
         } else {
-          const low0 = f64x2.lt(d0, floor);
-          const low1 = f64x2.lt(d1, floor);
-          const zb = f64x2.splat(EXP_ZERO);
-          if (v128.any_true(v128.or(v128.and(low0, f64x2.ge(d0, zb)), v128.and(low1, f64x2.ge(d1, zb))))) {
-            x0 = pair(expAny(f64x2.extract_lane(d0, 0)), expAny(f64x2.extract_lane(d0, 1)));
-            x1 = pair(expAny(f64x2.extract_lane(d1, 0)), expAny(f64x2.extract_lane(d1, 1)));
-          } else {
-            expPoly2V(f64x2.pmax(d0, floor), f64x2.pmax(d1, floor));
-            x0 = v128.andnot(r0(), low0);
-            x1 = v128.andnot(r1(), low1);
-          }
-          // A masked class with ct = 0 adds 0 to ct (z - m), not 0 x -Infinity (as aS).
-          const nm = f64x2.splat(NEG_MAX);
-          d0 = v128.bitselect(d0, f64x2.pmax(d0, nm), f64x2.ne(ct0, zero));
-          d1 = v128.bitselect(d1, f64x2.pmax(d1, nm), f64x2.ne(ct1, zero));
+          expMasked2(d0, d1);
+          x0 = Y0;
+          x1 = Y1;
+          d0 = maskedD(d0, ct0);
+          d1 = maskedD(d1, ct1);
         }
         v128.store(pe + o, x0);
         v128.store(pe + o, x1, 16);
@@ -360,10 +379,14 @@ function badTarget(pt: usize, n: i32): i32 {
   return w >= 0 && w < Infinity ? w : -1;
 }
 
-// A row's loss times its weight; a zero weight removes the row, even an infinite loss.
+// Row r's loss times its weight (a zero weight removes the row, even an infinite loss): stored (with
+// pout), flagged when infinite, and added to the sum.
 // @ts-ignore: decorator
-@inline function weighted(w: f64, loss: f64): f64 {
-  return w == 0 ? 0 : w * loss;
+@inline function finishRow(pout: usize, r: i32, w: f64, loss: f64): void {
+  const v = w == 0 ? 0 : w * loss;
+  if (pout) store<f64>(pout + (<usize>r << 3), v);
+  if (Math.abs(v) == Infinity) store<f64>(RES, 1, 24);
+  sumAdd(v);
 }
 
 // A vector from lane 0 at p and lane 1 at p + stride.
@@ -448,30 +471,13 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
       ya1 = r0();
       yb1 = r1();
     } else {
-      // as in rowSums: masks give 0, lanes between -746 and -708 take expAny
       masked = true;
-      const la0 = f64x2.lt(da0, floor);
-      const lb0 = f64x2.lt(db0, floor);
-      const la1 = f64x2.lt(da1, floor);
-      const lb1 = f64x2.lt(db1, floor);
-      const zb = f64x2.splat(EXP_ZERO);
-      const band = v128.or(
-        v128.or(v128.and(la0, f64x2.ge(da0, zb)), v128.and(lb0, f64x2.ge(db0, zb))),
-        v128.or(v128.and(la1, f64x2.ge(da1, zb)), v128.and(lb1, f64x2.ge(db1, zb))),
-      );
-      if (v128.any_true(band)) {
-        ya0 = pair(expAny(f64x2.extract_lane(da0, 0)), expAny(f64x2.extract_lane(da0, 1)));
-        yb0 = pair(expAny(f64x2.extract_lane(db0, 0)), expAny(f64x2.extract_lane(db0, 1)));
-        ya1 = pair(expAny(f64x2.extract_lane(da1, 0)), expAny(f64x2.extract_lane(da1, 1)));
-        yb1 = pair(expAny(f64x2.extract_lane(db1, 0)), expAny(f64x2.extract_lane(db1, 1)));
-      } else {
-        expPoly2V(f64x2.pmax(da0, floor), f64x2.pmax(db0, floor));
-        ya0 = v128.andnot(r0(), la0);
-        yb0 = v128.andnot(r1(), lb0);
-        expPoly2V(f64x2.pmax(da1, floor), f64x2.pmax(db1, floor));
-        ya1 = v128.andnot(r0(), la1);
-        yb1 = v128.andnot(r1(), lb1);
-      }
+      expMasked2(da0, db0);
+      ya0 = Y0;
+      yb0 = Y1;
+      expMasked2(da1, db1);
+      ya1 = Y0;
+      yb1 = Y1;
     }
     v128.store(e0 + o, lo(ya0, ya1));
     v128.store(e1 + o, hi(ya0, ya1));
@@ -494,12 +500,10 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
     const tb0 = f64x2.eq(db0, zero);
     const tb1 = f64x2.eq(db1, zero);
     if (masked) {
-      // a masked class with ct = 0 adds 0 to ct (z - m), not 0 x -Infinity (as aS)
-      const nm = f64x2.splat(NEG_MAX);
-      da0 = v128.bitselect(da0, f64x2.pmax(da0, nm), f64x2.ne(cta0, zero));
-      da1 = v128.bitselect(da1, f64x2.pmax(da1, nm), f64x2.ne(cta1, zero));
-      db0 = v128.bitselect(db0, f64x2.pmax(db0, nm), f64x2.ne(ctb0, zero));
-      db1 = v128.bitselect(db1, f64x2.pmax(db1, nm), f64x2.ne(ctb1, zero));
+      da0 = maskedD(da0, cta0);
+      da1 = maskedD(da1, cta1);
+      db0 = maskedD(db0, ctb0);
+      db1 = maskedD(db1, ctb1);
     }
     // column c, then column c + 1 (the sequential order)
     sa = f64x2.add(f64x2.add(sa, cta0), cta1);
@@ -514,16 +518,18 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
   if (C & 1) {
     // The last column of an odd C.
     const o = <usize>pairs << 3;
-    const da = f64x2.sub(load2(z0 + o, row), ma);
-    const db = f64x2.sub(load2(z2 + o, row), mb);
+    let da = f64x2.sub(load2(z0 + o, row), ma);
+    let db = f64x2.sub(load2(z2 + o, row), mb);
     let ya: v128, yb: v128;
-    if (v128.all_true<i64>(v128.and(f64x2.ge(da, floor), f64x2.ge(db, floor)))) {
+    const fast = v128.all_true<i64>(v128.and(f64x2.ge(da, floor), f64x2.ge(db, floor)));
+    if (fast) {
       expPoly2V(da, db);
       ya = r0();
       yb = r1();
     } else {
-      ya = pair(expAny(f64x2.extract_lane(da, 0)), expAny(f64x2.extract_lane(da, 1)));
-      yb = pair(expAny(f64x2.extract_lane(db, 0)), expAny(f64x2.extract_lane(db, 1)));
+      expMasked2(da, db);
+      ya = Y0;
+      yb = Y1;
     }
     store2(e0 + o, row, ya);
     store2(e2 + o, row, yb);
@@ -535,6 +541,10 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
     const ctb = ctV(v, kp, ad, cw, plainT);
     const tiea = f64x2.eq(da, zero);
     const tieb = f64x2.eq(db, zero);
+    if (!fast) {
+      da = maskedD(da, cta);
+      db = maskedD(db, ctb);
+    }
     sa = f64x2.add(sa, cta);
     sb = f64x2.add(sb, ctb);
     aa = f64x2.add(aa, f64x2.mul(cta, da));
@@ -602,11 +612,7 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
       rowTlog(t0 + <usize>j * row, pcw, C, keep, add);
       loss += gT;
     }
-    const w = pw ? load<f64>(pw + (<usize>(r + j) << 3)) : 1;
-    loss = weighted(w, loss);
-    if (pout) store<f64>(pout + (<usize>(r + j) << 3), loss);
-    if (Math.abs(loss) == Infinity) store<f64>(RES, 1, 24);
-    sumAdd(loss);
+    finishRow(pout, r + j, pw ? load<f64>(pw + (<usize>(r + j) << 3)) : 1, loss);
   }
   return true;
 }
@@ -650,7 +656,7 @@ export function softmax(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize
       if (!(ASC_FEATURE_SIMD && C >= SMALL && m - m == 0 && rowSums(z, t, pcw, e, C, true, m, keep, add, plainT))) {
         const nan = nanLogit(z, C);
         if (nan >= 0) return bad(r * C + nan, 1);
-        if (!rowSums(z, t, pcw, e, C, false, rowMaxS(z, C), keep, add, plainT)) return bad(r * C + badTarget(t, C), 2);
+        if (!rowSums(z, t, pcw, e, C, false, maxFrom(z, 0, C, -Infinity), keep, add, plainT)) return bad(r * C + badTarget(t, C), 2);
       }
       const w = rowWeight(pw, r);
       if (w < 0) return bad(r, 3);
@@ -660,10 +666,7 @@ export function softmax(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize
         loss += gT;
       }
       if (grad) rowGrad(t, pcw, e, C, gS0 / (gRest + gCnt), w * gscale, keep, add, plainT);
-      loss = weighted(w, loss);
-      if (pout) store<f64>(pout + (<usize>r << 3), loss);
-      if (Math.abs(loss) == Infinity) store<f64>(RES, 1, 24);
-      sumAdd(loss);
+      finishRow(pout, r, w, loss);
     }
   }
   sumStore(RES);
@@ -684,9 +687,7 @@ export function entropy(pt: usize, pcw: usize, pw: usize, pout: usize, rows: i32
     const w = rowWeight(pw, r);
     if (w < 0) return bad(r, 3);
     rowTlog(t, pcw, C, keep, add);
-    const h = weighted(w, 0 - gT);
-    if (pout) store<f64>(pout + (<usize>r << 3), h);
-    sumAdd(h);
+    finishRow(pout, r, w, 0 - gT);
   }
   sumStore(RES);
   return -1;
