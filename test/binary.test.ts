@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expandSoftLabels, reference, type Softxent } from '../src/index.js';
 import { bceAccuracy, logitsAccuracy, POS_WEIGHTS } from './accuracy.js';
-import { BACKENDS, CHUNKED, col, fixture, ulp, ulpErr } from './helpers.js';
+import { BACKENDS, CHUNKED, col, fixture, outcome, ulp, ulpErr } from './helpers.js';
 
 type BceRow = [p: number, t: number, loss: number, lossRes: number, grad: number, gradRes: number];
 interface TorchCase {
@@ -316,14 +316,9 @@ describe('every backend throws the same error for the same bad input', () => {
         const arrays = [0, 1, 2].map((j) => Float64Array.from({ length: n }, (_, i) => ((i + 1) * (j + 2) * 0.37) % 1));
         for (const [which, at, v] of hits) arrays[which][at % n] = v;
         const copies = arrays.map((a) => a.slice());
-        const messages = ks.map((k) => {
-          try {
-            k[fn](arrays[0], arrays[1], { weight: arrays[2], reduction: 'sum' });
-            return 'ok';
-          } catch (e) {
-            return `${(e as Error).constructor.name}: ${(e as Error).message}`;
-          }
-        });
+        const messages = ks.map((k) =>
+          outcome(() => k[fn](arrays[0], arrays[1], { weight: arrays[2], reduction: 'sum' })),
+        );
         expect(new Set(messages).size, messages.join(' | ')).toBe(1);
         expect(arrays).toEqual(copies);
       }),

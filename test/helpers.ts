@@ -53,3 +53,13 @@ export function worst(errs: Iterable<[number, string]>): { ulps: number; at: str
   for (const [e, at] of errs) if (!(e <= w.ulps)) w = { ulps: e, at };
   return w;
 }
+
+/** 'ok', or the error a call throws as "RangeError: message" (to compare backends' errors). */
+export function outcome(call: () => unknown): string {
+  try {
+    call();
+    return 'ok';
+  } catch (e) {
+    return `${(e as Error).constructor.name}: ${(e as Error).message}`;
+  }
+}
