@@ -1,8 +1,8 @@
 // npm run bench: ns/element of every op for the plain JS loop, the reference, the scalar and the SIMD
 // WebAssembly builds (through the normal copying API), and TF.js's float32 loss where it has one,
-// at N = 2^10 and 2^20, side by side in one process. The machine is noisy, so each variant is timed by tinybench in ROUNDS interleaved rounds
-// and the median of the rounds' medians is reported. Prints the table and writes
-// bench/results/latest.md.
+// at N = 2^10 and 2^20, side by side in one process. The machine is noisy, so each variant is timed
+// by tinybench in ROUNDS interleaved rounds and the median of the rounds' medians is reported.
+// Prints the table and writes bench/results/latest.md.
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Bench } from 'tinybench';
