@@ -1,9 +1,56 @@
-import { defineConfig } from 'vitest/config';
+// Two projects run the same tests: in Node, and in headless Chromium (Debian's /usr/bin/chromium,
+// driven by Playwright; no browser download works here). Tests that need Node itself (files, child
+// processes, workers, a browser of their own, 6 GiB of arrays) run in Node only.
+import { existsSync } from 'node:fs';
+import { playwright } from '@vitest/browser-playwright';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const NODE_ONLY = ['test/consumer.test.ts', 'test/demo.test.ts', 'test/large.test.ts'];
+const hasChromium = existsSync(CHROMIUM);
+
+if (!hasChromium) {
+  console.warn(
+    `\n*** SKIPPED every browser test: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH) ***\n`,
+  );
+}
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    projects: [
+      { extends: true, test: { name: 'node', include: ['test/**/*.test.ts'], provide: { where: 'node' } } },
+      ...(hasChromium
+        ? [
+            <TestProjectInlineConfiguration>{
+              extends: true,
+              test: {
+                name: 'chromium',
+                include: ['test/**/*.test.ts'],
+                exclude: NODE_ONLY,
+                provide: { where: 'chromium' },
+                browser: {
+                  enabled: true,
+                  headless: true,
+                  screenshotFailures: false,
+                  provider: playwright({
+                    launchOptions: {
+                      executablePath: CHROMIUM,
+                      args: [
+                        '--no-sandbox',
+                        '--disable-gpu',
+                        '--disable-background-networking',
+                        '--disable-component-update',
+                      ],
+                    },
+                  }),
+                  instances: [{ browser: 'chromium' as const }],
+                },
+              },
+            },
+          ]
+        : []),
+    ],
   },
 });

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import src from '../assembly/cb.ts?raw';
 import { createKernel, type Softxent } from '../src/index.js';
 import { A0, P, S } from '../src/reference/cb.js';
 import { cbLogNormAccuracy, cbMeanAccuracy, cbNllAccuracy } from './accuracy.js';
@@ -306,7 +306,6 @@ describe('continuous Bernoulli builds', () => {
   });
 
   it("the reference's polynomial coefficients are the bit patterns of assembly/cb.ts", () => {
-    const src = readFileSync(new URL('../assembly/cb.ts', import.meta.url), 'utf8');
     const bits = (name: string) => {
       const m = src.match(new RegExp(`const ${name}: u64 = 0x([0-9a-f]{16});`));
       if (!m) throw new Error(`${name} not found`);

@@ -1,6 +1,9 @@
 // Shared by every test file: the three backends and error measurement in ulps against fixtures.
-import { readFileSync } from 'node:fs';
 import { createKernel, reference, type Softxent } from '../src/index.js';
+import binary from './fixtures/binary.json?raw';
+import cb from './fixtures/cb.json?raw';
+import log from './fixtures/log.json?raw';
+import softmax from './fixtures/softmax.json?raw';
 
 /** The same suite runs on each: the SIMD build, the scalar build, the pure-JS reference. */
 export const BACKENDS: readonly [string, () => Promise<Softxent>][] = [
@@ -18,9 +21,18 @@ export const CHUNKED: readonly [string, () => Promise<Softxent>][] = [
 
 const SPECIAL: Record<string, number> = { Infinity: Infinity, '-Infinity': -Infinity, NaN: Number.NaN };
 
+// Imported as text (Vite's ?raw), so that the same tests read them in Node and in Chromium.
+const FIXTURES: Record<string, string> = {
+  'binary.json': binary,
+  'cb.json': cb,
+  'log.json': log,
+  'softmax.json': softmax,
+};
+
 /** A fixture file from test/fixtures, with "Infinity", "-Infinity" and "NaN" decoded. */
 export function fixture<T>(name: string): T {
-  const text = readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+  const text = FIXTURES[name];
+  if (text === undefined) throw new Error(`no fixture ${name}`);
   return JSON.parse(text, (_k, v) => (typeof v === 'string' && v in SPECIAL ? SPECIAL[v] : v)) as T;
 }
 

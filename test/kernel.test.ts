@@ -1,10 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { Arena } from '../src/arena.js';
 import { createKernel, reference, type Softxent, simdSupported } from '../src/index.js';
 import { col, fixture } from './helpers.js';
 
 describe('createKernel', () => {
-  it('picks the SIMD build on Node 20, the scalar build on request', async () => {
+  it('picks the SIMD build in Node 20 and in Chromium, the scalar build on request', async () => {
+    // The project says where the test runs (vitest.config.ts); check that it really is there.
+    if (inject('where') === 'chromium') {
+      expect(typeof window).toBe('object');
+      expect(navigator.userAgent).toMatch(/Chrome\//);
+    } else {
+      expect(process.versions.node).toMatch(/^\d+\./);
+    }
     expect(simdSupported()).toBe(true);
     expect((await createKernel()).backend).toBe('wasm-simd');
     expect((await createKernel({ simd: false })).backend).toBe('wasm');

@@ -1,10 +1,9 @@
 // The README's usage example runs as written, against the library.
-import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
+import readme from '../README.md?raw';
 import * as softxent from '../src/index.js';
 
 it("the README's Use example runs and its comments hold", async () => {
-  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
   const block = readme.split('## Use')[1].split('```ts\n')[1].split('```')[0];
   const body = block.replace(/^import .*$/m, '');
   const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
