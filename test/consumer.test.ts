@@ -1,113 +1,221 @@
-// The package as a browser loads it: dist/index.js imported by a plain <script type="module">, no
-// bundler, served over loopback, in headless Chromium (Debian's /usr/bin/chromium, driven by
-// playwright-core). Same values as in Node, bit for bit.
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join, normalize } from 'node:path';
+// The package as its users get it: `npm pack`, installed offline from the tarball into a temporary
+// project, then used from Node ESM, Node require(), a Vite production build in Chromium, a plain
+// <script type="module"> in Chromium (no bundler), a Web Worker and a Node worker_threads worker.
+// Each computes what this process computes from src/, bit for bit. Also runs the examples/ that the
+// README quotes, and checks that the README quotes them as they are.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serve } from '../examples/serve.js';
 import { createKernel, type Softxent } from '../src/index.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
+const EXAMPLES = join(ROOT, 'examples');
+const VITE = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
 
-/** Softmax, KL and entropy values, computed in the page (from this function's source) and in Node. */
-function softmaxProbe(k: Softxent): unknown[] {
+/**
+ * Every function of the package on a few awkward inputs, and one error; numbers as their shortest
+ * round-trip strings (so -0, NaN and ±Infinity survive), as one string. Runs in each consumer from
+ * this function's source.
+ */
+function probe(k: Softxent): string {
+  const p = Float64Array.from([0.1, 0.25, 0.5, 0.9, 1e-20, 0, 1]);
+  const t = Float64Array.from([0, 0.5, 1, 0.3, 0, 0, 1]);
+  const x = Float64Array.from([-3, 0, 2.5, 40, -800, 1e-300, Number.POSITIVE_INFINITY]);
   const z = Float64Array.from({ length: 60 }, (_, i) => ((i * 37) % 17) / 2 - 4);
   const st = Float64Array.from({ length: 60 }, (_, i) => (i % 3) / 4);
+  const g = new Float64Array(7);
+  const gx = new Float64Array(7);
   const gs = new Float64Array(60);
-  const l = k.softmaxCrossEntropy(z, st, 3, { reduction: 'none', grad: gs, labelSmoothing: 0.1 });
-  const l20 = k.softmaxCrossEntropy(z, st, 20, { reduction: 'sum', mode: 'kl' });
-  return [Array.from(l), Array.from(gs), l20, k.entropy(st, 20, { reduction: 'sum' })];
+  const out: unknown[] = [
+    k.backend,
+    k.log(Float64Array.from([0.5, 2, 1e-310, 0, -1, Number.POSITIVE_INFINITY, 7])),
+    k.log1p(Float64Array.from([-0, 1e-17, -0.5, 3, -1])),
+    k.bce(p, t, { reduction: 'none', grad: g }),
+    g,
+    k.bceWithLogits(x, t, { grad: gx, posWeight: 2.5, reduction: 'sum' }),
+    gx,
+    k.cbLogNorm(p),
+    k.cbLogNormWithLogits(x),
+    k.cbMean(p),
+    k.cbNll(
+      t,
+      p.map((v) => 0.5 * v + 0.25),
+      { reduction: 'sum' },
+    ),
+    k.cbNllWithLogits(t, x, { reduction: 'none' }),
+    k.softmaxCrossEntropy(z, st, 3, { reduction: 'none', grad: gs, labelSmoothing: 0.1 }),
+    gs,
+    k.softmaxCrossEntropy(z, st, 20, { reduction: 'sum', mode: 'kl' }),
+    k.entropy(st, 20, { reduction: 'sum' }),
+  ];
+  try {
+    k.bce(p, Float64Array.from([0, 0, 2, 0, 0, 0, 0]));
+  } catch (e) {
+    out.push(`${(e as Error).name}: ${(e as Error).message}`);
+  }
+  const num = (v: number) => (Object.is(v, -0) ? '-0' : String(v));
+  return JSON.stringify(out, (_key, v) =>
+    typeof v === 'number' ? num(v) : v instanceof Float64Array ? Array.from(v, num) : v,
+  );
 }
 
-const PAGE = `<!doctype html><script type="module">
-import { createKernel } from '/dist/index.js';
-const k = await createKernel();
-const p = Float64Array.from([0.1, 0.25, 0.5, 0.9, 1e-20, 0, 1]);
-const t = Float64Array.from([0, 0.5, 1, 0.3, 0, 0, 1]);
-const x = Float64Array.from([-3, 0, 2.5, 40, -800, 1e-300, Infinity]);
-const g = new Float64Array(7), gx = new Float64Array(7);
-window.result = {
-  backend: k.backend,
-  log: Array.from(k.log(Float64Array.from([0.5, 2, 1e-310, 0, -1, Infinity, 7]))),
-  bce: Array.from(k.bce(p, t, { reduction: 'none', grad: g })), g: Array.from(g),
-  logits: k.bceWithLogits(x, t, { grad: gx, posWeight: 2.5, reduction: 'sum' }), gx: Array.from(gx),
-  cb: k.cbNll(t, p.map((v) => 0.5 * v + 0.25), { reduction: 'sum' }),
-  cbx: Array.from(k.cbNllWithLogits(t, x, { reduction: 'none' })),
-  logC: Array.from(k.cbLogNorm(p)),
-  sm: (${softmaxProbe.toString()})(k),
-};
-</script>`;
+const PROBE = `(${probe.toString()})`;
 
-if (!existsSync(CHROMIUM)) {
-  console.warn(`\n*** SKIPPED the real-browser test: no Chromium at ${CHROMIUM} (apt-get install chromium) ***\n`);
+// The examples' batch: examples/*/ compute these in every setting.
+async function exampleValues(): Promise<{ backend: string; loss: number; grad: number[] }> {
+  const k = await createKernel();
+  const grad = new Float64Array(3);
+  const loss = k.softmaxCrossEntropy(Float64Array.from([2, -1, 0.5]), Float64Array.from([0.7, 0.1, 0.2]), 3, {
+    grad,
+  }) as number;
+  return { backend: k.backend, loss, grad: [...grad] };
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('in headless Chromium, as a plain ES module', () => {
-  let server: Server;
-  let url = '';
+const run = (cwd: string, file: string, args: string[]) =>
+  execFileSync(file, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+describe('the packed package, installed offline from its tarball', () => {
+  let dir = '';
+  let expected = '';
+  let browser: Browser | undefined;
+  let server: Server | undefined;
+  let chromiumReady: Promise<string> | undefined;
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-      if (path === '/') {
-        res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
-        return;
-      }
-      const file = join(ROOT, path);
-      if (!file.startsWith(ROOT) || !existsSync(file)) {
-        res.writeHead(404).end();
-        return;
-      }
-      res
-        .writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' })
-        .end(readFileSync(file));
-    });
-    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    if (!existsSync(join(ROOT, 'dist', 'index.js'))) throw new Error('no dist/: run `npm run build` (npm test does)');
+    dir = mkdtempSync(join(tmpdir(), 'softxent-consumer-'));
+    // --ignore-scripts: `npm test` has just built dist/ and build/ (prepack would build them again).
+    const tgz = run(ROOT, 'npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir])
+      .trim()
+      .split('\n')
+      .at(-1) as string;
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+    run(dir, 'npm', ['install', '--offline', '--no-audit', '--no-fund', '--silent', `./${tgz}`]);
+    expected = probe(await createKernel());
   });
-  afterAll(() => new Promise<void>((ok) => server.close(() => ok())));
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
-  it('loads the SIMD build and computes what Node computes, bit for bit', async () => {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  it('contains the entry, its types and both .wasm builds, and no sources or tests', () => {
+    const pkg = join(dir, 'node_modules', 'softxent');
+    for (const f of ['dist/index.js', 'dist/index.d.ts', 'build/softxent.simd.wasm', 'build/softxent.wasm']) {
+      expect(existsSync(join(pkg, f)), f).toBe(true);
+    }
+    for (const f of ['src', 'assembly', 'test', 'bench', 'examples']) expect(existsSync(join(pkg, f)), f).toBe(false);
+  });
+
+  it('Node ESM: import { createKernel } from "softxent"', () => {
+    const code = `import { createKernel } from 'softxent';\nprocess.stdout.write(${PROBE}(await createKernel()));`;
+    expect(run(dir, process.execPath, ['--input-type=module', '-e', code])).toBe(expected);
+  });
+
+  it('Node CommonJS: require("softxent") (require of an ES module, Node >= 20.19)', () => {
+    const code = `const { createKernel } = require('softxent');\ncreateKernel().then((k) => process.stdout.write(${PROBE}(k)));`;
+    expect(run(dir, process.execPath, ['--input-type=commonjs', '-e', code])).toBe(expected);
+  });
+
+  it('Node worker_threads: examples/node-worker', async () => {
+    cpSync(join(EXAMPLES, 'node-worker'), join(dir, 'node-worker'), { recursive: true });
+    const got = JSON.parse(run(dir, process.execPath, ['node-worker/main.mjs']));
+    expect(got).toEqual(await exampleValues());
+  });
+
+  /** Builds and serves the browser consumers and starts Chromium, once; resolves to the server's URL. */
+  function chromiumSetup(): Promise<string> {
+    chromiumReady ??= (async () => {
+      // A Vite production build of the probe, and one of examples/vite (main thread and a module worker).
+      mkdirSync(join(dir, 'probe'));
+      writeFileSync(join(dir, 'probe', 'index.html'), '<!doctype html><script type="module" src="./main.js"></script>');
+      writeFileSync(
+        join(dir, 'probe', 'main.js'),
+        `import { createKernel } from 'softxent';\nwindow.result = ${PROBE}(await createKernel());\n`,
+      );
+      cpSync(join(EXAMPLES, 'vite'), join(dir, 'vite'), { recursive: true });
+      for (const app of ['probe', 'vite']) {
+        run(join(dir, app), process.execPath, [VITE, 'build', '--base', './', '--logLevel', 'error', '--outDir', 'dist']);
+      }
+      // No bundler: an import map names the package entry in node_modules.
+      writeFileSync(
+        join(dir, 'plain.html'),
+        `<!doctype html><script type="importmap">{ "imports": { "softxent": "./node_modules/softxent/dist/index.js" } }</script>
+<script type="module">import { createKernel } from 'softxent';\nwindow.result = ${PROBE}(await createKernel());</script>`,
+      );
+      cpSync(join(EXAMPLES, 'plain', 'index.html'), join(dir, 'example.html'));
+      const served = await serve(dir);
+      server = served.server;
+      const { chromium } = await import('playwright-core');
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+      });
+      return served.url;
+    })();
+    return chromiumReady;
+  }
+
+  /** Loads a page, waits for `ready` to hold in it, and returns `value` from it; page errors fail. */
+  async function load<T>(path: string, ready: string, value: string): Promise<T> {
+    const url = await chromiumSetup();
+    const page = await (browser as Browser).newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
     });
     try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
-      await page.goto(url);
-      await page.waitForFunction(() => 'result' in window, null, { timeout: 30_000 });
-      const got = await page.evaluate(() => (window as unknown as { result: unknown }).result);
+      await page.goto(url + path);
+      await page.waitForFunction(ready, null, { timeout: 30_000 });
+      const got = (await page.evaluate(value)) as T;
       expect(errors).toEqual([]);
-      const k = await createKernel();
-      const p = Float64Array.from([0.1, 0.25, 0.5, 0.9, 1e-20, 0, 1]);
-      const t = Float64Array.from([0, 0.5, 1, 0.3, 0, 0, 1]);
-      const x = Float64Array.from([-3, 0, 2.5, 40, -800, 1e-300, Infinity]);
-      const g = new Float64Array(7);
-      const gx = new Float64Array(7);
-      expect(got).toEqual({
-        backend: 'wasm-simd',
-        log: Array.from(k.log(Float64Array.from([0.5, 2, 1e-310, 0, -1, Infinity, 7]))),
-        bce: Array.from(k.bce(p, t, { reduction: 'none', grad: g }) as Float64Array),
-        g: Array.from(g),
-        logits: k.bceWithLogits(x, t, { grad: gx, posWeight: 2.5, reduction: 'sum' }),
-        gx: Array.from(gx),
-        cb: k.cbNll(
-          t,
-          p.map((v) => 0.5 * v + 0.25),
-          { reduction: 'sum' },
-        ),
-        cbx: Array.from(k.cbNllWithLogits(t, x, { reduction: 'none' }) as Float64Array),
-        logC: Array.from(k.cbLogNorm(p)),
-        sm: softmaxProbe(k),
-      });
+      return got;
     } finally {
-      await browser.close();
+      await page.close();
+    }
+  }
+
+  const inChromium = it.skipIf(!existsSync(CHROMIUM));
+  const OUT = "document.querySelector('#out').textContent";
+
+  inChromium('Chromium: a Vite production build (the bundle carries both .wasm files)', async () => {
+    expect(await load<string>('probe/dist/', "'result' in window", 'window.result')).toBe(expected);
+  });
+
+  inChromium('Chromium: a plain <script type="module"> served over loopback, no bundler', async () => {
+    expect(await load<string>('plain.html', "'result' in window", 'window.result')).toBe(expected);
+  });
+
+  inChromium('Chromium: examples/plain, the README snippet without a bundler', async () => {
+    const out = await load<string>('example.html', `${OUT}.startsWith('{')`, OUT);
+    expect(JSON.parse(out)).toEqual(await exampleValues());
+  });
+
+  inChromium('Chromium: examples/vite, main thread and a module Web Worker, built by Vite', async () => {
+    const out = await load<string>('vite/dist/', `${OUT}.startsWith('{')`, OUT);
+    const want = await exampleValues();
+    expect(JSON.parse(out)).toEqual({ ...want, worker: want });
+  });
+});
+
+describe('the README', () => {
+  it('quotes every example file as it is', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    for (const f of [
+      'plain/index.html',
+      'vite/main.js',
+      'vite/worker.js',
+      'node-worker/main.mjs',
+      'node-worker/worker.mjs',
+    ]) {
+      expect(readme, f).toContain(readFileSync(join(EXAMPLES, f), 'utf8').trim());
     }
   });
 });
