@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve } from '../examples/serve.js';
 import { createKernel, type Softxent } from '../src/index.js';
+import { serve } from './serve.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -141,7 +141,16 @@ describe('the packed package, installed offline from its tarball', () => {
       );
       cpSync(join(EXAMPLES, 'vite'), join(dir, 'vite'), { recursive: true });
       for (const app of ['probe', 'vite']) {
-        run(join(dir, app), process.execPath, [VITE, 'build', '--base', './', '--logLevel', 'error', '--outDir', 'dist']);
+        run(join(dir, app), process.execPath, [
+          VITE,
+          'build',
+          '--base',
+          './',
+          '--logLevel',
+          'error',
+          '--outDir',
+          'dist',
+        ]);
       }
       // No bundler: an import map names the package entry in node_modules.
       writeFileSync(

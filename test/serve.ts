@@ -1,10 +1,8 @@
-// A static file server on loopback for the examples and the tests that load them in Chromium.
-// `npm run demo` runs it on the repository (the demo imports /dist/index.js, which fetches /build/*.wasm).
+// A static file server on loopback for the pages that the consumer tests load in Chromium.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -35,10 +33,4 @@ export async function serve(root: string, port = 0): Promise<{ url: string; serv
   });
   await new Promise<void>((ok, fail) => server.once('error', fail).listen(port, '127.0.0.1', ok));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
-}
-
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const root = fileURLToPath(new URL('..', import.meta.url));
-  const { url } = await serve(root, Number(process.env.PORT ?? 8080));
-  console.log(`softxent demo: ${url}examples/browser/  (Ctrl-C stops it)`);
 }
