@@ -2,12 +2,13 @@
 // WebAssembly builds (through the normal copying API), and TF.js's float32 loss where it has one,
 // at N = 2^10 and 2^20, side by side in one process. The machine is noisy, so each variant is timed
 // by tinybench in ROUNDS interleaved rounds and the median of the rounds' medians is reported.
-// Prints the table and writes bench/results/latest.md.
+// Prints the table, then the size and start-up table (bench/startup.ts), and writes bench/results/latest.md.
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Bench } from 'tinybench';
 import { createKernel, reference, type Softxent } from '../src/index.js';
 import { makeData, median, OPS } from './ops.js';
+import { startup } from './startup.js';
 import { loadTfjs, tfjsLabel } from './tfjs.js';
 
 const TARGET = 3;
@@ -80,6 +81,7 @@ const md = [
   '',
   ...lines,
   '',
+  await startup(),
 ].join('\n');
 writeFileSync(new URL('./results/latest.md', import.meta.url), md);
 console.log(md);

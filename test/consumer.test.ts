@@ -9,6 +9,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKernel, type Softxent } from '../src/index.js';
@@ -111,6 +112,15 @@ describe('the packed package, installed offline from its tarball', () => {
       expect(existsSync(join(pkg, f)), f).toBe(true);
     }
     for (const f of ['src', 'assembly', 'test', 'bench', 'examples']) expect(existsSync(join(pkg, f)), f).toBe(false);
+    // Size budgets (README "Size and start-up"): today 147 KiB (24 KiB gzipped) and 10 KiB (4 KiB).
+    for (const [f, raw, gz] of [
+      ['build/softxent.simd.wasm', 192, 32],
+      ['build/softxent.wasm', 16, 8],
+    ] as const) {
+      const bytes = readFileSync(join(pkg, f));
+      expect(bytes.length, f).toBeLessThanOrEqual(raw * 1024);
+      expect(gzipSync(bytes, { level: 9 }).length, f).toBeLessThanOrEqual(gz * 1024);
+    }
   });
 
   it('Node ESM: import { createKernel } from "softxent"', () => {
