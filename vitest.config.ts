@@ -9,10 +9,15 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const NODE_ONLY = ['test/consumer.test.ts', 'test/demo.test.ts', 'test/large.test.ts'];
 const hasChromium = existsSync(CHROMIUM);
 
-if (!hasChromium) {
-  console.warn(
-    `\n*** SKIPPED every browser test: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH) ***\n`,
-  );
+// Said before the run and again after it (once, though vitest may load this file more than once).
+if (!hasChromium && !process.env.SOFTXENT_SKIP_WARNED) {
+  process.env.SOFTXENT_SKIP_WARNED = '1';
+  const warn = () =>
+    console.warn(
+      `\n*** SKIPPED every browser test: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH) ***\n`,
+    );
+  warn();
+  process.on('exit', warn);
 }
 
 export default defineConfig({

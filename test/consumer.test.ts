@@ -133,6 +133,17 @@ describe('the packed package, installed offline from its tarball', () => {
     expect(run(dir, process.execPath, ['--input-type=commonjs', '-e', code])).toBe(expected);
   });
 
+  it('Node worker_threads: the probe in a worker', async () => {
+    writeFileSync(
+      join(dir, 'probe-worker.mjs'),
+      `import { parentPort } from 'node:worker_threads';\nimport { createKernel } from 'softxent';\nparentPort.postMessage(${PROBE}(await createKernel()));\n`,
+    );
+    // execArgv: [] because a worker inherits --input-type, which Node refuses for a file.
+    const code = `const w = new (require('node:worker_threads').Worker)('./probe-worker.mjs', { execArgv: [] });
+w.once('message', (m) => { process.stdout.write(m); w.terminate(); });`;
+    expect(run(dir, process.execPath, ['--input-type=commonjs', '-e', code])).toBe(expected);
+  });
+
   it('Node worker_threads: examples/node-worker', async () => {
     cpSync(join(EXAMPLES, 'node-worker'), join(dir, 'node-worker'), { recursive: true });
     const got = JSON.parse(run(dir, process.execPath, ['node-worker/main.mjs']));
@@ -147,7 +158,16 @@ describe('the packed package, installed offline from its tarball', () => {
       writeFileSync(join(dir, 'probe', 'index.html'), '<!doctype html><script type="module" src="./main.js"></script>');
       writeFileSync(
         join(dir, 'probe', 'main.js'),
-        `import { createKernel } from 'softxent';\nwindow.result = ${PROBE}(await createKernel());\n`,
+        `import { createKernel } from 'softxent';
+const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+const inWorker = new Promise((ok) => (worker.onmessage = (e) => ok(e.data)));
+window.result = ${PROBE}(await createKernel());
+window.inWorker = await inWorker;
+`,
+      );
+      writeFileSync(
+        join(dir, 'probe', 'worker.js'),
+        `import { createKernel } from 'softxent';\ncreateKernel().then((k) => self.postMessage(${PROBE}(k)));\n`,
       );
       cpSync(join(EXAMPLES, 'vite'), join(dir, 'vite'), { recursive: true });
       for (const app of ['probe', 'vite']) {
@@ -204,8 +224,9 @@ describe('the packed package, installed offline from its tarball', () => {
   const inChromium = it.skipIf(!existsSync(CHROMIUM));
   const OUT = "document.querySelector('#out').textContent";
 
-  inChromium('Chromium: a Vite production build (the bundle carries both .wasm files)', async () => {
-    expect(await load<string>('probe/dist/', "'result' in window", 'window.result')).toBe(expected);
+  inChromium('Chromium: a Vite production build, on the main thread and in a module Web Worker', async () => {
+    const got = await load<string[]>('probe/dist/', "'inWorker' in window", '[window.result, window.inWorker]');
+    expect(got).toEqual([expected, expected]);
   });
 
   inChromium('Chromium: a plain <script type="module"> served over loopback, no bundler', async () => {
