@@ -58,6 +58,7 @@ function probe(k: Softxent): string {
   ];
   try {
     k.bce(p, Float64Array.from([0, 0, 2, 0, 0, 0, 0]));
+    out.push('no error');
   } catch (e) {
     out.push(`${(e as Error).name}: ${(e as Error).message}`);
   }
