@@ -1,8 +1,10 @@
-// The bounded scratch memory of a kernel: SLOTS arrays of `chunk` float64 each above the module's
-// static data. Calls stream their arrays through it chunk by chunk, so memory stays bounded whatever
+// The bounded scratch memory of a kernel: SLOTS arrays of `chunk` float64 each, one block of the
+// kernel's heap. Calls stream their arrays through it chunk by chunk, so memory stays bounded whatever
 // the length. A multi-class row longer than a chunk widens the slots to one row (up to MAX_SLOT
 // elements, 48 MiB in all). Views are rebuilt whenever the memory has grown (growth detaches old
-// buffers).
+// buffers). Arrays that already live in the kernel's memory (`k.alloc`) are not copied: the kernel
+// reads and writes them where they are.
+import type { Heap } from './memory.js';
 
 /** Arrays one call can stream: up to four inputs and two outputs. */
 export const SLOTS = 6;
@@ -21,27 +23,54 @@ export class Arena {
   readonly chunk: number;
   /** Elements per slot: chunk, or more after `fit`. */
   private slot = 0;
+  private base = 0;
+  private readonly heap_: Heap;
   private readonly memory: WebAssembly.Memory;
-  private readonly base: number;
   private view: Float64Array;
 
-  constructor(memory: WebAssembly.Memory, heapBase: number, chunk: number) {
-    this.memory = memory;
+  constructor(heap: Heap, chunk: number) {
+    this.heap_ = heap;
+    this.memory = heap.memory;
     this.chunk = chunk;
-    this.base = (heapBase + 63) & ~63;
     this.fit(chunk);
-    this.view = new Float64Array(memory.buffer);
+    this.view = new Float64Array(this.memory.buffer);
   }
 
-  /** Widens the slots to hold `elems` elements each (memory grows once); false beyond MAX_SLOT. */
+  /** Widens the slots to hold `elems` elements each (a new block); false beyond MAX_SLOT. */
   fit(elems: number): boolean {
     if (elems <= this.slot) return true;
     if (elems > MAX_SLOT) return false;
-    const need = this.base + SLOTS * elems * 8;
-    const have = this.memory.buffer.byteLength;
-    if (need > have) this.memory.grow(Math.ceil((need - have) / 65536));
+    if (this.slot) this.heap_.release(this.base);
+    this.base = this.heap_.alloc(SLOTS * elems * 8);
     this.slot = elems;
     return true;
+  }
+
+  /**
+   * `fit`, keeping the caller's arrays usable: views of the kernel's memory are detached if it grows,
+   * so they are rebuilt over the new buffer (same place, same length).
+   */
+  fitKeeping<T extends readonly (Float64Array | undefined)[]>(elems: number, arrays: T): T | undefined {
+    const before = this.memory.buffer;
+    const at = arrays.map((a) => (a && a.buffer === before ? [a.byteOffset, a.length] : undefined));
+    if (!this.fit(elems)) return undefined;
+    if (this.memory.buffer === before) return arrays;
+    return arrays.map((a, i) => {
+      const p = at[i];
+      return p ? new Float64Array(this.memory.buffer, p[0], p[1]) : a;
+    }) as unknown as T;
+  }
+
+  /** Whether `a` lives in the kernel's memory (validation has checked that its block is live). */
+  direct(a: Float64Array | undefined): boolean {
+    return a !== undefined && a.buffer === this.memory.buffer;
+  }
+
+  /** Whether output `a` can be written in place: in the kernel's memory and overlapping no input there. */
+  directOut(a: Float64Array | undefined, ins: readonly (Float64Array | undefined)[]): boolean {
+    if (!a || !this.direct(a)) return false;
+    const [lo, hi] = [a.byteOffset, a.byteOffset + a.byteLength];
+    return ins.every((b) => !b || !this.direct(b) || b.byteOffset >= hi || b.byteOffset + b.byteLength <= lo);
   }
 
   /** Byte address of slot k. */
@@ -59,10 +88,25 @@ export class Arena {
     return this.memory.buffer.byteLength;
   }
 
+  /** Byte address of elements [start, start + len) of input `a`: where it is, or copied into slot k. */
+  place(a: Float64Array | undefined, k: number, start: number, len: number): number {
+    if (!a) return 0;
+    if (this.direct(a)) return a.byteOffset + start * 8;
+    this.heap().set(a.subarray(start, start + len), this.ptr(k) / 8);
+    return this.ptr(k);
+  }
+
+  /** Copies `len` elements of slot k into output `a` at `start`. */
+  collect(a: Float64Array, k: number, start: number, len: number): void {
+    const h = this.heap();
+    a.set(h.subarray(this.ptr(k) / 8, this.ptr(k) / 8 + len), start);
+  }
+
   /**
    * Streams n elements: for each chunk, copies the present inputs into slots 0.., runs `body` with
    * the byte addresses (0 for an absent array) and copies the present outputs back from the slots
-   * after the inputs'. Stops at the first chunk where body returns false.
+   * after the inputs'. Arrays in the kernel's memory are passed where they are (an output that
+   * overlaps such an input goes through its slot). Stops at the first chunk where body returns false.
    */
   stream(
     n: number,
@@ -71,20 +115,20 @@ export class Arena {
     body: (ptrs: readonly number[], len: number, start: number) => boolean,
   ): void {
     const slots = [...ins, ...outs];
-    const ptrs = slots.map((a, k) => (a ? this.ptr(k) : 0));
+    const direct = outs.map((a) => this.directOut(a, ins));
+    const ptrs = slots.map(() => 0);
     for (let start = 0; start < n; start += this.chunk) {
       const len = Math.min(this.chunk, n - start);
-      let h = this.heap();
-      for (let k = 0; k < ins.length; k++) {
-        const a = ins[k];
-        if (a) h.set(a.subarray(start, start + len), ptrs[k] / 8);
-      }
+      ins.forEach((a, k) => {
+        ptrs[k] = this.place(a, k, start, len);
+      });
+      outs.forEach((a, j) => {
+        ptrs[ins.length + j] = a ? (direct[j] ? a.byteOffset + start * 8 : this.ptr(ins.length + j)) : 0;
+      });
       if (!body(ptrs, len, start)) return;
-      h = this.heap();
-      for (let k = ins.length; k < slots.length; k++) {
-        const a = slots[k];
-        if (a) a.set(h.subarray(ptrs[k] / 8, ptrs[k] / 8 + len), start);
-      }
+      outs.forEach((a, j) => {
+        if (a && !direct[j]) this.collect(a, ins.length + j, start, len);
+      });
     }
   }
 }

@@ -9,6 +9,7 @@ export type {
   Elementwise,
   Entropy,
   EntropyOptions,
+  KernelArray,
   LossOptions,
   Reduction,
   SoftmaxFamily,

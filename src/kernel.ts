@@ -5,8 +5,10 @@ import { Arena, DEFAULT_CHUNK } from './arena.js';
 import { binaryFamily } from './binary.js';
 import { cbFamily } from './cb.js';
 import { elementwiseFamily } from './elementwise.js';
+import { Heap, heapAlloc } from './memory.js';
 import { softmaxFamily } from './softmax.js';
 import type { Softxent } from './types.js';
+import { allocLength } from './validate.js';
 
 /** The raw exports of build/softxent*.wasm (assembly/index.ts). */
 export interface Exports {
@@ -120,10 +122,12 @@ export async function createKernel(options: KernelOptions = {}): Promise<Softxen
   const simd = (options.simd ?? true) ? simdSupported() : false;
   const instance = await WebAssembly.instantiate(await compile(simd), {});
   const ex = instance.exports as unknown as Exports;
-  const w: Wasm = { ex, arena: new Arena(ex.memory, ex.heapBase(), chunk), res: ex.RES.value as number };
+  const heap = new Heap(ex.memory, ex.heapBase());
+  const w: Wasm = { ex, arena: new Arena(heap, chunk), res: ex.RES.value as number };
   return {
     backend: simd ? 'wasm-simd' : 'wasm',
     memoryBytes: () => w.arena.bytes(),
+    alloc: (n: number) => heapAlloc(heap, allocLength(n)),
     ...elementwiseFamily(w),
     ...binaryFamily(w),
     ...cbFamily(w),

@@ -15,34 +15,47 @@ const CW = 3;
 const OUT = 4;
 const G = 5;
 
-function run(w: Wasm, c: MultiCall): number | Float64Array {
+function run(w: Wasm, call: MultiCall): number | Float64Array {
   const { arena, ex } = w;
-  const C = c.classes;
+  const C = call.classes;
   const rowsPer = Math.max(1, Math.floor(arena.chunk / C));
-  arena.fit(rowsPer * C);
+  // Widening the slots may grow the memory, which detaches views of it: rebuild the caller's.
+  const { logits, targets, weight, classWeight, grad } = call;
+  const kept = arena.fitKeeping(rowsPer * C, [logits, targets, weight, classWeight, grad] as const);
+  if (!kept) throw new Error('softxent: unreachable: rows wider than MAX_SLOT reach run()');
+  const c: MultiCall = {
+    ...call,
+    logits: kept[0],
+    targets: kept[1],
+    weight: kept[2],
+    classWeight: kept[3],
+    grad: kept[4],
+  };
   const p = [Z, T, RW, CW, OUT, G].map((k) => arena.ptr(k));
-  const heap = arena.heap();
-  const at = (k: number) => p[k] / 8;
-  if (c.classWeight) heap.set(c.classWeight, at(CW));
-  else heap.fill(1, at(CW), at(CW) + C);
+  const cw = arena.heap();
+  if (c.classWeight) cw.set(c.classWeight, p[CW] / 8);
+  else cw.fill(1, p[CW] / 8, p[CW] / 8 + C);
   // assembly/softmax.ts's flags: gradient, KL, targets used as they are
   const flags = (c.grad ? 1 : 0) | (c.kl ? 2 : 0) | (!c.classWeight && c.add === 0 ? 4 : 0);
   const out = c.reduction === 'none' ? new Float64Array(c.n) : undefined;
   const sum = new Sum();
   let inf = 0;
   const r = w.res / 8;
+  const gDirect = arena.directOut(c.grad, [c.logits, c.targets, c.weight]);
   for (let row = 0; row < c.n; row += rowsPer) {
     const rows = Math.min(rowsPer, c.n - row);
     const start = row * C;
     const len = rows * C;
-    if (c.logits) heap.set(c.logits.subarray(start, start + len), at(Z));
-    heap.set(c.targets.subarray(start, start + len), at(T));
-    if (c.weight) heap.set(c.weight.subarray(row, row + rows), at(RW));
-    const pw = c.weight ? p[RW] : 0;
+    const pz = arena.place(c.logits, Z, start, len);
+    const pt = arena.place(c.targets, T, start, len);
+    const pw = arena.place(c.weight, RW, row, rows);
     const po = out ? p[OUT] : 0;
+    // The gradient slot also holds e_c between sweeps when there is no gradient.
+    const pg = gDirect ? (c.grad as Float64Array).byteOffset + start * 8 : p[G];
     const bad = c.logits
-      ? ex.softmax(p[Z], p[T], p[CW], pw, po, p[G], rows, C, c.keep, c.add, c.gscale, flags)
-      : ex.entropy(p[T], p[CW], pw, po, rows, C, c.keep, c.add);
+      ? ex.softmax(pz, pt, p[CW], pw, po, pg, rows, C, c.keep, c.add, c.gscale, flags)
+      : ex.entropy(pt, p[CW], pw, po, rows, C, c.keep, c.add);
+    const heap = arena.heap();
     if (bad >= 0) {
       const arg = heap[r + 2];
       throw multiError(c, arg, (arg === 3 ? row : start) + bad);
@@ -50,8 +63,8 @@ function run(w: Wasm, c: MultiCall): number | Float64Array {
     sum.add(heap[r]);
     sum.add(heap[r + 1]);
     inf |= heap[r + 3];
-    if (out) out.set(heap.subarray(at(OUT), at(OUT) + rows), row);
-    if (c.grad) c.grad.set(heap.subarray(at(G), at(G) + len), start);
+    if (out) arena.collect(out, OUT, row, rows);
+    if (c.grad && !gDirect) arena.collect(c.grad, G, start, len);
   }
   return reduce(c, sum, out, inf);
 }

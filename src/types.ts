@@ -95,11 +95,27 @@ export interface CbFamily {
   cbNllWithLogits: BinaryLoss<LossOptions>;
 }
 
+/**
+ * An array in the kernel's own memory (`k.alloc(n)`): passed to any function of that kernel, it is
+ * read or written where it is, with no copy. `array` is a current view: read it again after anything
+ * that may grow the memory (another `alloc`, or a multi-class call with rows longer than the chunk);
+ * an older view is then detached (length 0), and every function refuses it by name.
+ */
+export interface KernelArray {
+  readonly length: number;
+  /** A Float64Array of `length` elements over the block (zero-filled by `alloc`). */
+  readonly array: Float64Array;
+  /** Gives the block back; the handle and its views must not be used afterwards (functions refuse them). */
+  free(): void;
+}
+
 /** What `createKernel()` and `reference` both provide. */
 export interface Softxent extends CbFamily, SoftmaxFamily {
   readonly backend: Backend;
   /** Bytes of WebAssembly linear memory held now (0 for the reference). */
   memoryBytes(): number;
+  /** n float64 in the kernel's memory, zero-filled, for calls without copies (a plain array in the reference). */
+  alloc(n: number): KernelArray;
   /** Natural log, < 1 ulp, IEEE special cases (log(0) = -Infinity, log(-1) = NaN). */
   log: Elementwise;
   /** log(1 + x), < 1 ulp, IEEE special cases. */

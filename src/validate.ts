@@ -1,6 +1,7 @@
 // Argument checks and error messages, shared by every backend so that the same input throws the
 // same error everywhere. O(1) checks happen before any work; element checks are run by the kernels
 // (fused into their pass) or by the reference, and reported through `elementError`.
+import { detached, heapOf } from './memory.js';
 import type { BceWithLogitsOptions, Reduction } from './types.js';
 
 function describe(v: unknown): string {
@@ -12,9 +13,26 @@ function describe(v: unknown): string {
   return typeof v === 'string' ? `the string '${v}'` : `${typeof v} ${String(v)}`;
 }
 
+/** A Float64Array that can be read: not detached, and not a view of a freed block of kernel memory. */
 export function expectF64(fn: string, name: string, v: unknown): Float64Array {
   if (!(v instanceof Float64Array)) throw new TypeError(`${fn}: ${name} must be a Float64Array, got ${describe(v)}`);
+  if (detached(v)) {
+    throw new TypeError(
+      `${fn}: ${name} is a detached view (its buffer was transferred, or it is a k.alloc() view from before the kernel's memory grew: read .array again)`,
+    );
+  }
+  if (heapOf(v.buffer)?.holds(v) === false) {
+    throw new TypeError(`${fn}: ${name} is a view of kernel memory outside any live k.alloc() block (freed?)`);
+  }
   return v;
+}
+
+/** The length of `k.alloc(n)`: an integer in [0, 2^29] (4 GiB of float64). */
+export function allocLength(n: unknown): number {
+  if (typeof n !== 'number') throw new TypeError(`alloc: n must be a number, got ${describe(n)}`);
+  if (!Number.isInteger(n) || n < 0 || n > 2 ** 29)
+    throw new RangeError(`alloc: n = ${n} is not an integer in [0, 2^29]`);
+  return n;
 }
 
 export function expectLength(fn: string, name: string, a: Float64Array, n: number, of: string): void {

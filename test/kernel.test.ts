@@ -1,6 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { Arena } from '../src/arena.js';
 import { createKernel, reference, type Softxent, simdSupported } from '../src/index.js';
+import { Heap } from '../src/memory.js';
 import { col, fixture } from './helpers.js';
 
 describe('createKernel', () => {
@@ -74,7 +75,7 @@ describe('the SIMD and scalar builds', () => {
 describe('Arena', () => {
   it('rebuilds its view after the memory grows (growth detaches the old buffer)', () => {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 64 });
-    const arena = new Arena(memory, 100, 64);
+    const arena = new Arena(new Heap(memory, 100), 64);
     expect(arena.ptr(0) % 64).toBe(0);
     const before = arena.heap();
     before[arena.ptr(1) / 8] = 42;
@@ -87,7 +88,7 @@ describe('Arena', () => {
 
   it('streams every element once, in chunks, and stops when asked', () => {
     const memory = new WebAssembly.Memory({ initial: 1 });
-    const arena = new Arena(memory, 0, 4);
+    const arena = new Arena(new Heap(memory, 0), 4);
     const x = Float64Array.from({ length: 10 }, (_, i) => i);
     const y = new Float64Array(10);
     const seen: number[] = [];

@@ -1,0 +1,147 @@
+// A kernel's linear memory above the module's static data: the arena's slots and the caller's
+// zero-copy arrays (`k.alloc`). First fit over a free list in address order, neighbours merged, the
+// top given back when freed; the memory grows (whole 64 KiB pages, never shrinks) only when no free
+// block fits. Growing detaches every view of the old buffer: the registry follows the memory's
+// current buffer so that validation can tell a live block, a freed one and a detached view apart.
+import type { KernelArray } from './types.js';
+
+/** Block alignment: a cache line (and more than the 16 bytes a v128 wants). */
+const ALIGN = 64;
+
+const HEAPS = new WeakMap<ArrayBufferLike, Heap>();
+
+const up = (v: number) => Math.ceil(v / ALIGN) * ALIGN;
+
+export class Heap {
+  readonly memory: WebAssembly.Memory;
+  /** End of the highest block. */
+  private top: number;
+  /** Free blocks below top, in address order, never adjacent. */
+  private readonly holes: { at: number; size: number }[] = [];
+  /** Live blocks: address -> size in bytes. */
+  private readonly blocks = new Map<number, number>();
+
+  constructor(memory: WebAssembly.Memory, base: number) {
+    this.memory = memory;
+    this.top = up(base);
+    HEAPS.set(memory.buffer, this);
+  }
+
+  /** Byte address of a new block of at least `bytes` bytes (contents unspecified). */
+  alloc(bytes: number): number {
+    const size = up(Math.max(bytes, 1));
+    const i = this.holes.findIndex((h) => h.size >= size);
+    let at: number;
+    if (i >= 0) {
+      const h = this.holes[i];
+      at = h.at;
+      if (h.size === size) this.holes.splice(i, 1);
+      else Object.assign(h, { at: h.at + size, size: h.size - size });
+    } else {
+      at = this.top;
+      this.reserve(at + size);
+      this.top = at + size;
+    }
+    this.blocks.set(at, size);
+    return at;
+  }
+
+  /** Gives a block back; false if `at` is not a live block. */
+  release(at: number): boolean {
+    const size = this.blocks.get(at);
+    if (size === undefined) return false;
+    this.blocks.delete(at);
+    let i = this.holes.findIndex((h) => h.at > at);
+    if (i < 0) i = this.holes.length;
+    this.holes.splice(i, 0, { at, size });
+    const h = this.holes[i];
+    const next = this.holes[i + 1];
+    if (next && h.at + h.size === next.at) {
+      h.size += next.size;
+      this.holes.splice(i + 1, 1);
+    }
+    const prev = this.holes[i - 1];
+    if (prev && prev.at + prev.size === h.at) {
+      prev.size += h.size;
+      this.holes.splice(i, 1);
+    }
+    const last = this.holes[this.holes.length - 1];
+    if (last && last.at + last.size === this.top) {
+      this.top = last.at;
+      this.holes.pop();
+    }
+    return true;
+  }
+
+  /** Whether the bytes of `a` lie inside one live block. */
+  holds(a: Float64Array): boolean {
+    for (const [at, size] of this.blocks) {
+      if (a.byteOffset >= at && a.byteOffset + a.byteLength <= at + size) return true;
+    }
+    return false;
+  }
+
+  /** Grows the memory to at least `end` bytes; a RangeError beyond what WebAssembly allows. */
+  private reserve(end: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (end <= have) return;
+    try {
+      this.memory.grow(Math.ceil((end - have) / 65536));
+    } catch {
+      throw new RangeError(`softxent: the kernel's memory cannot grow to ${end} bytes (WebAssembly allows 4 GiB)`);
+    }
+    HEAPS.set(this.memory.buffer, this);
+  }
+}
+
+/** The heap whose memory's current buffer is `b`, if any. */
+export const heapOf = (b: ArrayBufferLike): Heap | undefined => HEAPS.get(b);
+
+/** Whether a view's buffer is detached (transferred, or a WebAssembly memory that has grown). */
+export function detached(a: Float64Array): boolean {
+  if (a.byteLength !== 0 || a.buffer.byteLength !== 0) return false;
+  try {
+    new Uint8Array(a.buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** `k.alloc`'s handle over a view factory: refuses use after free(), and a second free(). */
+export class Block implements KernelArray {
+  readonly length: number;
+  private view: Float64Array | undefined;
+  private make: (() => Float64Array) | undefined;
+  private readonly release: () => void;
+
+  constructor(length: number, make: () => Float64Array, release: () => void) {
+    this.length = length;
+    this.make = make;
+    this.release = release;
+    this.array.fill(0);
+  }
+
+  get array(): Float64Array {
+    if (!this.make) throw new TypeError('KernelArray: array read after free()');
+    if (!this.view || detached(this.view)) this.view = this.make();
+    return this.view;
+  }
+
+  free(): void {
+    if (!this.make) throw new TypeError('KernelArray: free() called twice');
+    this.make = undefined;
+    this.view = undefined;
+    this.release();
+  }
+}
+
+/** `alloc` of a heap: a block of n float64 whose view follows the memory's current buffer. */
+export function heapAlloc(heap: Heap, n: number): KernelArray {
+  const at = heap.alloc(n * 8);
+  return new Block(
+    n,
+    () => new Float64Array(heap.memory.buffer, at, n),
+    () => heap.release(at),
+  );
+}
