@@ -1,6 +1,6 @@
 // npm run bench:chunk: ns/element through the copying API for several arena chunk sizes, N = 2^20,
 // interleaved rounds, medians. Chose DEFAULT_CHUNK in src/arena.ts.
-import { createKernel, type Softxent } from '../src/index.js';
+import { createKernel, type Softxent } from '../dist/index.js';
 import { makeData, median, OPS } from './ops.js';
 
 const N = 2 ** 20;

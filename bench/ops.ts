@@ -1,7 +1,7 @@
 // The benchmarked operations: each as the obvious hand-written JS loop (no validation) and through
 // the library API, over the same data.
 import type * as Tf from '@tensorflow/tfjs-core';
-import type { Softxent } from '../src/index.js';
+import type { KernelArray, Softxent } from '../src/index.js';
 
 export interface Data {
   n: number;
@@ -48,6 +48,46 @@ export function makeData(n: number, seed = 1): Data {
   };
 }
 
+/** The same data in k's own memory (k.alloc), for the zero-copy variant; views re-read on each use. */
+export function inKernel(k: Softxent, d: Data): Data & { free(): void } {
+  const put = (a: Float64Array): KernelArray => {
+    const b = k.alloc(a.length);
+    b.array.set(a);
+    return b;
+  };
+  const [p, x, t, out, grad] = [d.p, d.x, d.t, d.out, d.grad].map(put);
+  const soft = new Map<number, KernelArray>();
+  return {
+    n: d.n,
+    get p() {
+      return p.array;
+    },
+    get x() {
+      return x.array;
+    },
+    get t() {
+      return t.array;
+    },
+    get out() {
+      return out.array;
+    },
+    get grad() {
+      return grad.array;
+    },
+    soft(C) {
+      let b = soft.get(C);
+      if (!b) {
+        b = put(d.soft(C));
+        soft.set(C, b);
+      }
+      return b.array;
+    },
+    free() {
+      for (const b of [p, x, t, out, grad, ...soft.values()]) b.free();
+    },
+  };
+}
+
 /** Softmax cross-entropy with its gradient, the obvious JS: max, exp (kept in grad), sums, scaling. */
 function softmaxPlain({ x, grad, n, soft }: Data, C: number): number {
   const t = soft(C);
@@ -78,6 +118,8 @@ export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs
 
 export interface Op {
   name: string;
+  /** Input arrays of n float64 it reads (the memory floor copies as many). */
+  inputs: 1 | 2;
   plain(d: Data): unknown;
   lib(k: Softxent, d: Data): unknown;
   /** TF.js's float32 loss alone on the same data (tensors made once), where it has the loss. */
@@ -90,6 +132,7 @@ const tfRun = (tf: typeof Tf, loss: () => Tf.Tensor) => () => tf.tidy(loss).data
 export const OPS: Op[] = [
   {
     name: 'log',
+    inputs: 1,
     plain: ({ p, out, n }) => {
       for (let i = 0; i < n; i++) out[i] = Math.log(p[i]);
     },
@@ -97,6 +140,7 @@ export const OPS: Op[] = [
   },
   {
     name: 'bce',
+    inputs: 2,
     plain: ({ p, t, n }) => {
       let s = 0;
       for (let i = 0; i < n; i++) {
@@ -108,6 +152,7 @@ export const OPS: Op[] = [
   },
   {
     name: 'bce+grad',
+    inputs: 2,
     plain: ({ p, t, grad, n }) => {
       let s = 0;
       for (let i = 0; i < n; i++) {
@@ -121,6 +166,7 @@ export const OPS: Op[] = [
   },
   {
     name: 'bceWithLogits+grad',
+    inputs: 2,
     plain: ({ x, t, grad, n }) => {
       let s = 0;
       for (let i = 0; i < n; i++) {
@@ -138,6 +184,7 @@ export const OPS: Op[] = [
   },
   {
     name: 'cbLogNorm',
+    inputs: 1,
     plain: ({ p, out, n }) => {
       for (let i = 0; i < n; i++) {
         const y = 1 - 2 * p[i];
@@ -148,6 +195,7 @@ export const OPS: Op[] = [
   },
   {
     name: 'cbNll+grad',
+    inputs: 2,
     plain: ({ p, t, grad, n }) => {
       let s = 0;
       for (let i = 0; i < n; i++) {
@@ -165,6 +213,7 @@ export const OPS: Op[] = [
   },
   {
     name: 'cbNllWithLogits+grad',
+    inputs: 2,
     plain: ({ x, t, grad, n }) => {
       let s = 0;
       for (let i = 0; i < n; i++) {
@@ -181,6 +230,7 @@ export const OPS: Op[] = [
   ...[8, 1024].map(
     (C): Op => ({
       name: `softmaxCE+grad C=${C}`,
+      inputs: 2,
       plain: (d) => softmaxPlain(d, C),
       lib: (k, d) => k.softmaxCrossEntropy(d.x, d.soft(C), C, { grad: d.grad }),
       tfjs: (tf, d) => {

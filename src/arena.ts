@@ -25,15 +25,11 @@ export class Arena {
   private slot = 0;
   private base = 0;
   private readonly heap_: Heap;
-  private readonly memory: WebAssembly.Memory;
-  private view: Float64Array;
 
   constructor(heap: Heap, chunk: number) {
     this.heap_ = heap;
-    this.memory = heap.memory;
     this.chunk = chunk;
     this.fit(chunk);
-    this.view = new Float64Array(this.memory.buffer);
   }
 
   /** Widens the slots to hold `elems` elements each (a new block); false beyond MAX_SLOT. */
@@ -51,19 +47,20 @@ export class Arena {
    * so they are rebuilt over the new buffer (same place, same length).
    */
   fitKeeping<T extends readonly (Float64Array | undefined)[]>(elems: number, arrays: T): T | undefined {
-    const before = this.memory.buffer;
+    const before = this.heap_.buffer;
     const at = arrays.map((a) => (a && a.buffer === before ? [a.byteOffset, a.length] : undefined));
     if (!this.fit(elems)) return undefined;
-    if (this.memory.buffer === before) return arrays;
+    const now = this.heap_.buffer;
+    if (now === before) return arrays;
     return arrays.map((a, i) => {
       const p = at[i];
-      return p ? new Float64Array(this.memory.buffer, p[0], p[1]) : a;
+      return p ? new Float64Array(now, p[0], p[1]) : a;
     }) as unknown as T;
   }
 
   /** Whether `a` lives in the kernel's memory (validation has checked that its block is live). */
   direct(a: Float64Array | undefined): boolean {
-    return a !== undefined && a.buffer === this.memory.buffer;
+    return a !== undefined && a.buffer === this.heap_.buffer;
   }
 
   /** Whether output `a` can be written in place: in the kernel's memory and overlapping no input there. */
@@ -80,12 +77,11 @@ export class Arena {
 
   /** A float64 view of the whole memory, valid until the memory grows. */
   heap(): Float64Array {
-    if (this.view.buffer !== this.memory.buffer) this.view = new Float64Array(this.memory.buffer);
-    return this.view;
+    return this.heap_.view;
   }
 
   bytes(): number {
-    return this.memory.buffer.byteLength;
+    return this.heap_.buffer.byteLength;
   }
 
   /** Byte address of elements [start, start + len) of input `a`: where it is, or copied into slot k. */
@@ -114,21 +110,21 @@ export class Arena {
     outs: readonly (Float64Array | undefined)[],
     body: (ptrs: readonly number[], len: number, start: number) => boolean,
   ): void {
-    const slots = [...ins, ...outs];
+    const ni = ins.length;
     const direct = outs.map((a) => this.directOut(a, ins));
-    const ptrs = slots.map(() => 0);
+    const ptrs: number[] = new Array(ni + outs.length).fill(0);
     for (let start = 0; start < n; start += this.chunk) {
       const len = Math.min(this.chunk, n - start);
-      ins.forEach((a, k) => {
-        ptrs[k] = this.place(a, k, start, len);
-      });
-      outs.forEach((a, j) => {
-        ptrs[ins.length + j] = a ? (direct[j] ? a.byteOffset + start * 8 : this.ptr(ins.length + j)) : 0;
-      });
+      for (let k = 0; k < ni; k++) ptrs[k] = this.place(ins[k], k, start, len);
+      for (let j = 0; j < outs.length; j++) {
+        const a = outs[j];
+        ptrs[ni + j] = a ? (direct[j] ? a.byteOffset + start * 8 : this.ptr(ni + j)) : 0;
+      }
       if (!body(ptrs, len, start)) return;
-      outs.forEach((a, j) => {
-        if (a && !direct[j]) this.collect(a, ins.length + j, start, len);
-      });
+      for (let j = 0; j < outs.length; j++) {
+        const a = outs[j];
+        if (a && !direct[j]) this.collect(a, ni + j, start, len);
+      }
     }
   }
 }

@@ -14,6 +14,9 @@ const up = (v: number) => Math.ceil(v / ALIGN) * ALIGN;
 
 export class Heap {
   readonly memory: WebAssembly.Memory;
+  /** The memory's current buffer and a float64 view of it (reading memory.buffer is a slow host call). */
+  buffer: ArrayBuffer;
+  view: Float64Array;
   /** End of the highest block. */
   private top: number;
   /** Free blocks below top, in address order, never adjacent. */
@@ -24,7 +27,9 @@ export class Heap {
   constructor(memory: WebAssembly.Memory, base: number) {
     this.memory = memory;
     this.top = up(base);
-    HEAPS.set(memory.buffer, this);
+    this.buffer = memory.buffer;
+    this.view = new Float64Array(this.buffer);
+    HEAPS.set(this.buffer, this);
   }
 
   /** Byte address of a new block of at least `bytes` bytes (contents unspecified). */
@@ -90,7 +95,9 @@ export class Heap {
     } catch {
       throw new RangeError(`softxent: the kernel's memory cannot grow to ${end} bytes (WebAssembly allows 4 GiB)`);
     }
-    HEAPS.set(this.memory.buffer, this);
+    this.buffer = this.memory.buffer;
+    this.view = new Float64Array(this.buffer);
+    HEAPS.set(this.buffer, this);
   }
 }
 
@@ -141,7 +148,7 @@ export function heapAlloc(heap: Heap, n: number): KernelArray {
   const at = heap.alloc(n * 8);
   return new Block(
     n,
-    () => new Float64Array(heap.memory.buffer, at, n),
+    () => new Float64Array(heap.buffer, at, n),
     () => heap.release(at),
   );
 }
