@@ -1,6 +1,7 @@
 // npm run accuracy: the largest error of each function on each backend against the mpmath fixtures,
 // in ulps of the true value (gradients of bceWithLogits: in ulps of the magnitude of their terms).
-// Prints the table and writes bench/results/accuracy.md.
+// Prints the table and writes bench/results/accuracy.md, and bench/results/cblognorm.svg: cbLogNorm's
+// error at every fixture lambda, softxent's and PyTorch's formula's.
 import { writeFileSync } from 'node:fs';
 import { createKernel, reference, type Softxent } from '../src/index.js';
 import {
@@ -10,11 +11,13 @@ import {
   cbNllAccuracy,
   elementwiseAccuracy,
   logitsAccuracy,
+  logNormErrors,
   POS_WEIGHTS,
   softmaxAccuracy,
   torchLogNormAccuracy,
   type Worst,
 } from '../test/accuracy.js';
+import { lineChart } from './svg.js';
 
 /** The worst of several measurements, points added up. */
 const worstOf = (ws: Worst[]): Worst =>
@@ -94,4 +97,23 @@ const md = [
   '',
 ].join('\n');
 writeFileSync(new URL('./results/accuracy.md', import.meta.url), md);
+const errs = logNormErrors(backends[0][1]);
+writeFileSync(
+  new URL('./results/cblognorm.svg', import.meta.url),
+  lineChart({
+    title: 'cbLogNorm: error in ulps of the true value (mpmath) at each fixture lambda',
+    dots: true,
+    xLabel: 'lambda',
+    yLabel: 'ulps (log scale; 0 drawn at 0.001)',
+    x: errs.map((e) => e.lambda),
+    yMin: 1e-3,
+    lines: [
+      { name: 'softxent cbLogNorm (wasm-simd)', y: errs.map((e) => e.ours) },
+      {
+        name: "PyTorch 1.13's formula (ContinuousBernoulli._cont_bern_log_norm, float64)",
+        y: errs.map((e) => e.torch),
+      },
+    ],
+  }),
+);
 console.log(md);

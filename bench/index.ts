@@ -131,8 +131,11 @@ const smallLines = [
   ),
 ];
 const series = [...kernels.map(([name]) => name), ZC, ...(tf ? [TF] : [])];
-writeFileSync(
-  new URL('./results/latest.svg', import.meta.url),
+// A quick run writes nothing: its figures are not results.
+const write = (file: string, text: string) =>
+  QUICK || writeFileSync(new URL(`./results/${file}`, import.meta.url), text);
+write(
+  'latest.svg',
   barChart({
     title: `softxent: ns per element at N = 2^20 (${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version})`,
     unit: 'ns per element (shorter is faster)',
@@ -172,5 +175,5 @@ const md = [
   '',
   await startup(),
 ].join('\n');
-writeFileSync(new URL('./results/latest.md', import.meta.url), md);
+write('latest.md', md);
 console.log(md);

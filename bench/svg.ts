@@ -80,9 +80,10 @@ export function barChart(o: {
   return svg(width, height, body);
 }
 
-/** Lines over a shared x grid, y on a log10 scale (values <= 0 drawn at the floor). */
+/** Lines (or dots) over a shared x grid, y on a log10 scale (values below yMin drawn at yMin). */
 export function lineChart(o: {
   title: string;
+  dots?: boolean;
   xLabel: string;
   yLabel: string;
   x: readonly number[];
@@ -112,8 +113,14 @@ export function lineChart(o: {
     `<text x="16" y="${height / 2}" text-anchor="middle" transform="rotate(-90 16 ${height / 2})">${esc(o.yLabel)}</text>`,
   );
   o.lines.forEach((l, i) => {
-    const d = o.x.map((v, j) => `${j ? 'L' : 'M'}${sx(v).toFixed(1)},${sy(l.y[j]).toFixed(1)}`).join('');
-    body.push(`<path d="${d}" fill="none" stroke="${COLORS[(i + 3) % COLORS.length]}" stroke-width="1.5"/>`);
+    const color = COLORS[(i + 3) % COLORS.length];
+    if (o.dots) {
+      const dots = o.x.map((v, j) => `<circle cx="${sx(v).toFixed(1)}" cy="${sy(l.y[j]).toFixed(1)}" r="1.8"/>`);
+      body.push(`<g fill="${color}" fill-opacity="0.6">`, ...dots, '</g>');
+    } else {
+      const d = o.x.map((v, j) => `${j ? 'L' : 'M'}${sx(v).toFixed(1)},${sy(l.y[j]).toFixed(1)}`).join('');
+      body.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5"/>`);
+    }
   });
   body.push(
     ...o.lines.flatMap((l, i) => [

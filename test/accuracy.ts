@@ -95,6 +95,14 @@ export function torchLogNormAccuracy(logits: boolean, keep: (v: number) => boole
   );
 }
 
+/** Per-point errors of cbLogNorm (k's and PyTorch's formula), in ulps of the true value, by increasing lambda. */
+export function logNormErrors(k: Softxent): { lambda: number; ours: number; torch: number }[] {
+  const y = k.cbLogNorm(col(C.logNorm, 0));
+  return C.logNorm
+    .map((r, i) => ({ lambda: r[0], ours: ulpErr(y[i], r[1], r[2]), torch: ulpErr(C.logNormTorch[i], r[1], r[2]) }))
+    .sort((a, b) => a.lambda - b.lambda);
+}
+
 /** cbMean from probabilities or logits; rows: [input, true rounded, residual]. */
 export function cbMeanAccuracy(k: Softxent, logits: boolean): Worst {
   const rows = logits ? C.meanLogits : C.mean;
