@@ -21,8 +21,9 @@ export class Heap {
   private top: number;
   /** Free blocks below top, in address order, never adjacent. */
   private readonly holes: { at: number; size: number }[] = [];
-  /** Live blocks: address -> size in bytes. */
+  /** Live blocks: address -> size in bytes, and their addresses in increasing order (for `holds`). */
   private readonly blocks = new Map<number, number>();
+  private readonly starts: number[] = [];
 
   constructor(memory: WebAssembly.Memory, base: number) {
     this.memory = memory;
@@ -48,6 +49,7 @@ export class Heap {
       this.top = at + size;
     }
     this.blocks.set(at, size);
+    this.starts.splice(this.below(at) + 1, 0, at);
     return at;
   }
 
@@ -56,6 +58,7 @@ export class Heap {
     const size = this.blocks.get(at);
     if (size === undefined) return false;
     this.blocks.delete(at);
+    this.starts.splice(this.below(at), 1);
     let i = this.holes.findIndex((h) => h.at > at);
     if (i < 0) i = this.holes.length;
     this.holes.splice(i, 0, { at, size });
@@ -78,12 +81,23 @@ export class Heap {
     return true;
   }
 
-  /** Whether the bytes of `a` lie inside one live block. */
+  /** Whether the bytes of `a` lie inside one live block (a binary search: no allocation per call). */
   holds(a: Float64Array): boolean {
-    for (const [at, size] of this.blocks) {
-      if (a.byteOffset >= at && a.byteOffset + a.byteLength <= at + size) return true;
+    const i = this.below(a.byteOffset);
+    if (i < 0) return false;
+    const at = this.starts[i];
+    return a.byteOffset + a.byteLength <= at + (this.blocks.get(at) as number);
+  }
+
+  /** Index of the last live block starting at or below `addr` (-1 if none). */
+  private below(addr: number): number {
+    let [lo, hi] = [0, this.starts.length - 1];
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.starts[mid] <= addr) lo = mid + 1;
+      else hi = mid - 1;
     }
-    return false;
+    return hi;
   }
 
   /** Grows the memory to at least `end` bytes; a RangeError beyond what WebAssembly allows. */

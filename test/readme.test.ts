@@ -29,3 +29,18 @@ it("the README's Use example runs and its comments hold", async () => {
   expect(typeof r.ce).toBe('number');
   expect(Math.abs(r.gz[0] + r.gz[1] + r.gz[2])).toBeLessThanOrEqual(1e-16);
 });
+
+it("the README's zero-copy example runs and its comments hold", async () => {
+  const block = readme.split('## Zero-copy arrays')[1].split('```ts\n')[1].split('```')[0];
+  const body = block.replace(/^import .*$/m, '');
+  const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
+  const run = new AsyncFunction('createKernel', `${body}\nreturn { k, n, loss, stale, logs, logits };`);
+  const r = await run(softxent.createKernel);
+  // the last step's loss, recomputed from ordinary arrays
+  const z = Float64Array.from({ length: r.n }, (_, i) => 2 - i / r.n);
+  expect(r.loss).toBe(r.k.bceWithLogits(z, new Float64Array(r.n).fill(0.25)));
+  expect(r.stale.length).toBe(0);
+  expect(() => r.k.log(r.stale)).toThrow(/^log: x is a detached view/);
+  expect(Array.from(r.logs)).toEqual(Array.from(r.k.log(z)));
+  expect(() => r.logits.array).toThrow(TypeError);
+});
