@@ -129,6 +129,26 @@ describe.each([
     }
   });
 
+  it('names the same bad element as for ordinary arrays, and leaves the kernel usable', async () => {
+    const k = await make();
+    const { p, t, z } = data();
+    const bad = p.slice();
+    bad[50] = 1.5;
+    const badZ = z.slice();
+    badZ[43] = Number.NaN;
+    const [pb] = place(k, bad);
+    const [zb] = place(k, badZ);
+    const gb = k.alloc(N);
+    const before = k.bce(p, t);
+    expect(outcome(() => k.bce(pb.array, t, { grad: gb.array }))).toBe(outcome(() => k.bce(bad, t)));
+    expect(outcome(() => k.bce(pb.array, t))).toMatch(/^RangeError: bce: probs\[50\] = 1.5 is outside \[0, 1\]$/);
+    expect(outcome(() => k.softmaxCrossEntropy(zb.array, t, 7, { grad: gb.array }))).toBe(
+      outcome(() => k.softmaxCrossEntropy(badZ, t, 7)),
+    );
+    expect(k.bce(p, t)).toBe(before);
+    expect(Array.from(pb.array)).toEqual(Array.from(bad));
+  });
+
   it('grad may be the logits themselves, in kernel memory too', async () => {
     const k = await make();
     const { z, t, p } = data();
