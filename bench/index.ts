@@ -36,7 +36,7 @@ const kernels: [string, Softxent | null][] = [
 const tf = await loadTfjs();
 
 /** Whether op runs at n (softmax needs whole rows). */
-const fits = (op: Op, n: number) => n % Number(/C=(\d+)/.exec(op.name)?.[1] ?? 1) === 0;
+const fits = (op: Op, n: number) => n % (op.classes ?? 1) === 0;
 
 /** Median over rounds of tinybench's median, in ns per element, for each named task. */
 async function time(n: number, rounds: number, tasks: [string, () => unknown][]): Promise<Record<string, number>> {

@@ -120,6 +120,8 @@ export interface Op {
   name: string;
   /** Input arrays of n float64 it reads (the memory floor copies as many). */
   inputs: 1 | 2;
+  /** Classes per row (multi-class ops): n must be a multiple. */
+  classes?: number;
   plain(d: Data): unknown;
   lib(k: Softxent, d: Data): unknown;
   /** TF.js's float32 loss alone on the same data (tensors made once), where it has the loss. */
@@ -231,6 +233,7 @@ export const OPS: Op[] = [
     (C): Op => ({
       name: `softmaxCE+grad C=${C}`,
       inputs: 2,
+      classes: C,
       plain: (d) => softmaxPlain(d, C),
       lib: (k, d) => k.softmaxCrossEntropy(d.x, d.soft(C), C, { grad: d.grad }),
       tfjs: (tf, d) => {

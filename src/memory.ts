@@ -21,9 +21,9 @@ export class Heap {
   private top: number;
   /** Free blocks below top, in address order, never adjacent. */
   private readonly holes: { at: number; size: number }[] = [];
-  /** Live blocks: address -> size in bytes, and their addresses in increasing order (for `holds`). */
-  private readonly blocks = new Map<number, number>();
+  /** Live blocks in increasing address order: their addresses and sizes in bytes. */
   private readonly starts: number[] = [];
+  private readonly sizes: number[] = [];
 
   constructor(memory: WebAssembly.Memory, base: number) {
     this.memory = memory;
@@ -48,17 +48,19 @@ export class Heap {
       this.reserve(at + size);
       this.top = at + size;
     }
-    this.blocks.set(at, size);
-    this.starts.splice(this.below(at) + 1, 0, at);
+    const j = this.below(at) + 1;
+    this.starts.splice(j, 0, at);
+    this.sizes.splice(j, 0, size);
     return at;
   }
 
   /** Gives a block back; false if `at` is not a live block. */
   release(at: number): boolean {
-    const size = this.blocks.get(at);
-    if (size === undefined) return false;
-    this.blocks.delete(at);
-    this.starts.splice(this.below(at), 1);
+    const j = this.below(at);
+    if (this.starts[j] !== at) return false;
+    const size = this.sizes[j];
+    this.starts.splice(j, 1);
+    this.sizes.splice(j, 1);
     let i = this.holes.findIndex((h) => h.at > at);
     if (i < 0) i = this.holes.length;
     this.holes.splice(i, 0, { at, size });
@@ -84,9 +86,7 @@ export class Heap {
   /** Whether the bytes of `a` lie inside one live block (a binary search: no allocation per call). */
   holds(a: Float64Array): boolean {
     const i = this.below(a.byteOffset);
-    if (i < 0) return false;
-    const at = this.starts[i];
-    return a.byteOffset + a.byteLength <= at + (this.blocks.get(at) as number);
+    return i >= 0 && a.byteOffset + a.byteLength <= this.starts[i] + this.sizes[i];
   }
 
   /** Index of the last live block starting at or below `addr` (-1 if none). */
