@@ -169,6 +169,13 @@ export const kLN2_HI = 0, kLN2_LO = 1, kLG1 = 2, kLG2 = 3, kLG3 = 4, kLG4 = 5, k
   return R1;
 }
 
+/** Leaves a and b as the two results (for callers that compute them another way). */
+// @ts-ignore: decorator
+@inline export function setR(a: v128, b: v128): void {
+  R0 = a;
+  R1 = b;
+}
+
 /**
  * log(xa) + ca and log(xb) + cb for lanes in [2^-1022, +Infinity); c: log1p's correction. `withC` is a
  * constant: false for a plain log (no addition of zero).

@@ -23,7 +23,7 @@
 // logits, then targets, then the row's weight, whose index is the row's), with the argument's position
 // at RES + 16 (1 = logits, 2 = targets, 3 = weight). The compensated sum of weighted row losses is left
 // at RES as hi, lo.
-import { bad, expPoly2V, expPolyS, expS, kINF, kMIN_NORMAL, kONE, kTWO, kv, log2V, logPlusS, logS, r0, r1, RES, sumAdd, sumReset, sumStore } from './math';
+import { bad, expPoly2V, expPolyS, expS, kINF, kMIN_NORMAL, kONE, kTWO, kv, log2V, logPlusS, logS, r0, r1, RES, setR, sumAdd, sumReset, sumStore } from './math';
 
 // The row's sums, lanes combined: ct, ct (m - z), e for z < m, ties (e = 1), ct log t'.
 let gS0: f64 = 0;
@@ -142,14 +142,10 @@ let gTie: f64 = 0;
   return f64x2.replace_lane(f64x2.splat(a), 1, b);
 }
 
-// e^d of two vectors of differences, some lane below EXP_FLOOR (or NaN), into Y0 and Y1: the vector
-// paths' slow step. Masks (below EXP_ZERO, -Infinity) give 0 and the others expPoly, unless a lane lies
-// between the two (a subnormal result): then expAny lane by lane. Either way expAny's value per lane.
-// @ts-ignore: decorator (compiled only where used: the scalar build has no v128)
-@lazy let Y0: v128 = v128.splat<i64>(0);
-// @ts-ignore: decorator
-@lazy let Y1: v128 = v128.splat<i64>(0);
-
+// e^d of two vectors of differences, some lane below EXP_FLOOR (or NaN), into r0() and r1(): the
+// vector paths' slow step. Masks (below EXP_ZERO, -Infinity) give 0 and the others expPoly, unless a
+// lane lies between the two (a subnormal result): then expAny lane by lane. Either way expAny's value
+// per lane.
 // @ts-ignore: decorator
 @inline function expMasked2(d0: v128, d1: v128): void {
   const floor = f64x2.splat(EXP_FLOOR);
@@ -157,13 +153,27 @@ let gTie: f64 = 0;
   const low0 = f64x2.lt(d0, floor);
   const low1 = f64x2.lt(d1, floor);
   if (v128.any_true(v128.or(v128.and(low0, f64x2.ge(d0, zb)), v128.and(low1, f64x2.ge(d1, zb))))) {
-    Y0 = pair(expAny(f64x2.extract_lane(d0, 0)), expAny(f64x2.extract_lane(d0, 1)));
-    Y1 = pair(expAny(f64x2.extract_lane(d1, 0)), expAny(f64x2.extract_lane(d1, 1)));
+    setR(
+      pair(expAny(f64x2.extract_lane(d0, 0)), expAny(f64x2.extract_lane(d0, 1))),
+      pair(expAny(f64x2.extract_lane(d1, 0)), expAny(f64x2.extract_lane(d1, 1))),
+    );
   } else {
     expPoly2V(f64x2.pmax(d0, floor), f64x2.pmax(d1, floor));
-    Y0 = v128.andnot(r0(), low0);
-    Y1 = v128.andnot(r1(), low1);
+    setR(v128.andnot(r0(), low0), v128.andnot(r1(), low1));
   }
+}
+
+// e^d of two vectors of differences into r0() and r1(): expPoly2V where every lane is at or above
+// EXP_FLOOR, else the slow step (expMasked2); false for the slow step.
+// @ts-ignore: decorator
+@inline function exp2(d0: v128, d1: v128): bool {
+  const floor = f64x2.splat(EXP_FLOOR);
+  if (v128.all_true<i64>(v128.and(f64x2.ge(d0, floor), f64x2.ge(d1, floor)))) {
+    expPoly2V(d0, d1);
+    return true;
+  }
+  expMasked2(d0, d1);
+  return false;
 }
 
 // The difference d as ct (z - m) sees it after a slow step: where ct = 0, a -Infinity becomes finite,
@@ -198,7 +208,6 @@ let gTie: f64 = 0;
     if (vec) {
       const zero = f64x2.splat(0);
       const one = kv(kONE);
-      const floor = f64x2.splat(EXP_FLOOR);
       const mv = f64x2.splat(m);
       const kp = f64x2.splat(keep);
       const ad = f64x2.splat(add);
@@ -215,18 +224,12 @@ let gTie: f64 = 0;
         const ct1 = ctV(t1, kp, ad, v128.load(pcw + o, 16), plainT);
         const tie0 = f64x2.eq(d0, zero);
         const tie1 = f64x2.eq(d1, zero);
-        let x0: v128, x1: v128;
-        if (v128.all_true<i64>(v128.and(f64x2.ge(d0, floor), f64x2.ge(d1, floor)))) {
-          expPoly2V(d0, d1);
-          x0 = r0();
-          x1 = r1();
-        } else {
-          expMasked2(d0, d1);
-          x0 = Y0;
-          x1 = Y1;
+        if (!exp2(d0, d1)) {
           d0 = maskedD(d0, ct0);
           d1 = maskedD(d1, ct1);
         }
+        const x0 = r0();
+        const x1 = r1();
         v128.store(pe + o, x0);
         v128.store(pe + o, x1, 16);
         vs = f64x2.add(vs, f64x2.add(ct0, ct1));
@@ -473,11 +476,11 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
     } else {
       masked = true;
       expMasked2(da0, db0);
-      ya0 = Y0;
-      yb0 = Y1;
+      ya0 = r0();
+      yb0 = r1();
       expMasked2(da1, db1);
-      ya1 = Y0;
-      yb1 = Y1;
+      ya1 = r0();
+      yb1 = r1();
     }
     v128.store(e0 + o, lo(ya0, ya1));
     v128.store(e1 + o, hi(ya0, ya1));
@@ -520,17 +523,9 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
     const o = <usize>pairs << 3;
     let da = f64x2.sub(load2(z0 + o, row), ma);
     let db = f64x2.sub(load2(z2 + o, row), mb);
-    let ya: v128, yb: v128;
-    const fast = v128.all_true<i64>(v128.and(f64x2.ge(da, floor), f64x2.ge(db, floor)));
-    if (fast) {
-      expPoly2V(da, db);
-      ya = r0();
-      yb = r1();
-    } else {
-      expMasked2(da, db);
-      ya = Y0;
-      yb = Y1;
-    }
+    const fast = exp2(da, db);
+    const ya = r0();
+    const yb = r1();
     store2(e0 + o, row, ya);
     store2(e2 + o, row, yb);
     const u = load2(t0 + o, row);
