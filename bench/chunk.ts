@@ -1,25 +1,32 @@
-// npm run bench:chunk: ns/element through the copying API for several arena chunk sizes, N = 2^20,
-// interleaved rounds, medians. Chose DEFAULT_CHUNK in src/arena.ts.
+// The chunk sweep of `npm run bench -- --full`: ns/element through the copying API for several arena
+// chunk sizes at N = 2^20. It chose DEFAULT_CHUNK in src/arena.ts.
 import { createKernel, type Softxent } from '../dist/index.js';
-import { makeData, median, OPS } from './ops.js';
+import { makeData, type Op } from './ops.js';
+import { fmt, type Plan, progress, time } from './timing.js';
 
 const N = 2 ** 20;
-const SIZES = [512, 1024, 2048, 4096, 8192, 16384, 65536];
-const d = makeData(N);
-const kernels: [number, Softxent][] = [];
-for (const chunk of SIZES) kernels.push([chunk, await createKernel({ chunk })]);
-const ops = OPS.filter((o) => o.name !== 'bce');
-const t: Record<string, number[]> = {};
-for (let round = 0; round < 15; round++) {
-  for (const op of ops) {
-    for (const [chunk, k] of kernels) {
-      const t0 = performance.now();
-      op.lib(k, d);
-      const key = `${op.name} ${chunk}`;
-      t[key] = [...(t[key] ?? []), ((performance.now() - t0) * 1e6) / N];
-    }
+const SIZES = [1024, 4096, 16384, 65536];
+
+export async function chunkSweep(ops: Op[], plan: Plan): Promise<string> {
+  const d = makeData(N);
+  const kernels: [number, Softxent][] = [];
+  for (const chunk of SIZES) kernels.push([chunk, await createKernel({ chunk })]);
+  const lines = [
+    '## Chunk sweep',
+    '',
+    `ns per element through the copying API at N = 2^20, for each arena chunk (elements); default 16384.`,
+    '',
+    `| op | ${SIZES.join(' | ')} |`,
+    `|---|${SIZES.map(() => '---:').join('|')}|`,
+  ];
+  for (const [i, op] of ops.entries()) {
+    const ns = await time(
+      N,
+      plan,
+      kernels.map(([chunk, k]) => [String(chunk), () => op.lib(k, d)]),
+    );
+    progress(`chunk sweep [${i + 1}/${ops.length}] ${op.name}: ${SIZES.map((c) => `${c} ${fmt(ns[c])}`).join(', ')}`);
+    lines.push(`| ${op.name} | ${SIZES.map((c) => fmt(ns[c])).join(' | ')} |`);
   }
+  return [...lines, ''].join('\n');
 }
-console.log(`| op | ${SIZES.join(' | ')} |\n|---|${SIZES.map(() => '---:').join('|')}|`);
-for (const op of ops)
-  console.log(`| ${op.name} | ${SIZES.map((c) => median(t[`${op.name} ${c}`].slice(3)).toFixed(2)).join(' | ')} |`);

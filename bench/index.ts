@@ -1,179 +1,268 @@
-// npm run bench: ns/element of every op for the plain JS loop, the reference, the scalar and the SIMD
-// WebAssembly builds through the normal copying API, the SIMD build on arrays in its own memory
-// (k.alloc: zero-copy), the memory floor (copying the op's input arrays once, TypedArray.set) and
-// TF.js's float32 loss where it has one, at N = 2^10 and 2^20, side by side in one process; then the
-// per-call time at N = 1, 16 and 1024, and the size and start-up table (bench/startup.ts). The machine
-// is noisy, so each variant is timed by tinybench in interleaved rounds and the median of the rounds'
-// medians is reported. Prints the tables and writes bench/results/latest.md and latest.svg.
+// npm run bench: the headline (every op at N = 2^20: the plain JS loop, the SIMD build through the
+// copying API and on k.alloc arrays, TF.js where it has the op, the targets met or missed) in about a
+// minute, with a progress line per op on stderr; `--full` for the exhaustive report. `--help` says all.
+// Times the built package (dist/, what users run; npm's prebench builds what is stale).
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { Bench } from 'tinybench';
-// The built package (npm run bench builds it first): what users run, without tsx's per-call wrappers.
+import { parseArgs } from 'node:util';
 import { createKernel, reference, type Softxent } from '../dist/index.js';
-import { type Data, inKernel, makeData, median, OPS, type Op } from './ops.js';
+import { chunkSweep } from './chunk.js';
+import { type Data, inKernel, makeData, OPS, type Op } from './ops.js';
 import { startup } from './startup.js';
 import { barChart } from './svg.js';
 import { loadTfjs, tfjsLabel } from './tfjs.js';
+import { fmt, type Plan, progress, type Task, time } from './timing.js';
 
-/** The issue's targets: over plain JS at 2^20 (copying API, zero-copy), at 2^10, and over TF.js. */
-const TARGET = { copy: 3, zeroCopy: 4, small: 2, tfjs: 2 };
-// BENCH_QUICK=1: one round at small sizes, to check the script itself (figures meaningless).
-const QUICK = process.env.BENCH_QUICK === '1';
-const SIZES = QUICK ? [2 ** 10, 2 ** 14] : [2 ** 10, 2 ** 20];
+const HELP = `npm run bench [-- options]
+
+Default: the headline, about a minute after the build. Every op at N = 2^20: the plain JS loop a
+user would write, softxent's SIMD build through the copying API and on k.alloc arrays (zero-copy),
+TF.js's float32 loss where it has the op; speedups, each issue target met or missed. A progress
+line per op on stderr; the table on stdout; writes bench/results/latest.md and latest.svg.
+
+  --full        the exhaustive report (about 10 minutes): N = 2^10 and 2^20 with the reference,
+                scalar build and memory-floor columns, small batches (N = 1, 16, 1024), start-up
+                and size, the chunk sweep; writes bench/results/full.md and full.svg
+  --op NAME     only the ops whose name contains NAME (case-insensitive; e.g. --op softmax);
+                prints the table, writes no file
+  --rounds N    interleaved rounds per op (default 11; 7 with --full)
+  --quick       one short round at small N, to check the script (figures meaningless, no file)
+  --help        this text
+
+Ops: ${OPS.map((o) => o.name).join(', ')}`;
+
+const { values: args } = parseArgs({
+  options: {
+    full: { type: 'boolean', default: false },
+    op: { type: 'string' },
+    rounds: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (args.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+const ops = OPS.filter((o) => !args.op || o.name.toLowerCase().includes(args.op.toLowerCase()));
+if (ops.length === 0) {
+  console.error(`bench: no op matches --op ${args.op}; the ops: ${OPS.map((o) => o.name).join(', ')}`);
+  process.exit(2);
+}
+const rounds = Number(args.rounds ?? (args.full ? 7 : 11));
+if (!Number.isInteger(rounds) || rounds < 1) {
+  console.error(`bench: --rounds ${args.rounds} is not a positive integer`);
+  process.exit(2);
+}
+const { quick, full } = args;
+const BIG = quick ? 2 ** 14 : 2 ** 20;
+const SIZES = full ? [2 ** 10, BIG] : [BIG];
+/** Per call: the headline's few calls of 5-70 ms at 2^20; --full's 100 ms budget per variant and round. */
+const PLAN: Plan = quick
+  ? { rounds: 1, calls: 2, ms: 0 }
+  : full
+    ? { rounds, calls: 10, ms: 100 }
+    : { rounds, calls: 5, ms: 0 };
 const SMALL = [1, 16, 1024];
-const ROUNDS = QUICK ? 1 : 9;
-const ZC = 'wasm-simd zero-copy';
+
+const PLAIN = 'plain JS';
+const SIMD = 'wasm-simd';
+const ZC = 'zero-copy';
 const FLOOR = 'memory floor';
 const TF = 'TF.js f32 loss';
 
-const simd = await createKernel();
-const kernels: [string, Softxent | null][] = [
-  ['plain JS', null],
-  ['reference', reference],
-  ['wasm', await createKernel({ simd: false })],
-  ['wasm-simd', simd],
+/** An issue's speed target: the speedup of `col` over `base` at n is at least `min`. */
+interface Target {
+  issue: number;
+  what: string;
+  col: string;
+  base: string;
+  min: number;
+  n: number;
+}
+const TARGETS: Target[] = [
+  { issue: 6, what: 'copying API vs plain JS', col: SIMD, base: PLAIN, min: 3, n: BIG },
+  { issue: 6, what: 'zero-copy vs plain JS', col: ZC, base: PLAIN, min: 4, n: BIG },
+  { issue: 6, what: 'vs TF.js (float32, loss alone)', col: SIMD, base: TF, min: 2, n: BIG },
+  { issue: 6, what: 'copying API vs plain JS', col: SIMD, base: PLAIN, min: 2, n: 2 ** 10 },
 ];
-const tf = await loadTfjs();
+
+progress(`softxent bench: ${full ? 'full report' : 'headline'}, ${ops.length} op(s), ${PLAN.rounds} round(s)`);
+const simd = await createKernel();
+const kernels: [string, Softxent][] = full
+  ? [
+      ['reference', reference],
+      ['wasm', await createKernel({ simd: false })],
+      [SIMD, simd],
+    ]
+  : [[SIMD, simd]];
+const tf = ops.some((o) => o.tfjs) ? await loadTfjs() : null;
+if (tf) progress(`TF.js column: ${await tfjsLabel(tf)}`);
 
 /** Whether op runs at n (softmax needs whole rows). */
 const fits = (op: Op, n: number) => n % (op.classes ?? 1) === 0;
 
-/** Median over rounds of tinybench's median, in ns per element, for each named task. */
-async function time(n: number, rounds: number, tasks: [string, () => unknown][]): Promise<Record<string, number>> {
-  const samples: Record<string, number[]> = {};
-  for (let round = 0; round < rounds; round++) {
-    const bench = new Bench({ time: n > 4096 ? 100 : 40, iterations: 10, warmupTime: round === 0 ? 100 : 20 });
-    for (const [name, f] of tasks) bench.add(name, f);
-    await bench.run();
-    for (const task of bench.tasks) {
-      const r = task.result as { latency?: { p50?: number } };
-      samples[task.name] = [...(samples[task.name] ?? []), ((r.latency?.p50 ?? Number.NaN) * 1e6) / n];
-    }
-  }
-  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
-}
-
-/** The tasks of one op: every kernel through the copying API, zero-copy, the floor, TF.js. */
-function tasks(op: Op, d: Data, dk: Data, all: boolean): [string, () => unknown][] {
-  const [src, dst] = [
-    [d.p, d.t],
-    [new Float64Array(d.n), new Float64Array(d.n)],
-  ];
-  const list: [string, () => unknown][] = kernels
-    .filter(([name]) => all || name === 'plain JS' || name === 'wasm-simd')
-    .map(([name, k]) => [name, k ? () => op.lib(k, d) : () => op.plain(d)]);
+/** The variants of one op at one size. */
+function tasks(op: Op, d: Data, dk: Data, extra: boolean): Task[] {
+  const list: Task[] = [[PLAIN, () => op.plain(d)]];
+  for (const [name, k] of kernels) list.push([name, () => op.lib(k, d)]);
   list.push([ZC, () => op.lib(simd, dk)]);
-  if (!all) return list;
-  list.push([
-    FLOOR,
-    () => {
-      for (let i = 0; i < op.inputs; i++) dst[i].set(src[i]);
-    },
-  ]);
+  if (!extra) return list;
+  if (full) {
+    const src = [d.p, d.t];
+    const dst = [new Float64Array(d.n), new Float64Array(d.n)];
+    list.push([
+      FLOOR,
+      () => {
+        for (let i = 0; i < op.inputs; i++) dst[i].set(src[i]);
+      },
+    ]);
+  }
   if (tf && op.tfjs) list.push([TF, op.tfjs(tf, d)]);
   return list;
 }
 
 interface Row {
-  op: string;
+  op: Op;
   n: number;
   ns: Record<string, number>;
 }
 
-async function run(sizes: number[], rounds: number, all: boolean): Promise<Row[]> {
+/** 2^k for powers of two from 1024 up, else the number. */
+const pow = (n: number) => (n >= 1024 && Number.isInteger(Math.log2(n)) ? `2^${Math.log2(n)}` : String(n));
+const speedup = (r: Row, col: string, base = PLAIN) => r.ns[base] / r.ns[col];
+
+async function run(sizes: number[], plan: Plan, extra: boolean, label: string): Promise<Row[]> {
   const rows: Row[] = [];
   for (const n of sizes) {
+    const todo = ops.filter((o) => fits(o, n));
+    progress(`${label}N = ${pow(n)}: preparing data`);
     const d = makeData(n);
     const dk = inKernel(simd, d);
-    for (const op of OPS.filter((o) => fits(o, n))) {
-      rows.push({ op: op.name, n, ns: await time(n, rounds, tasks(op, d, dk, all)) });
+    for (const [i, op] of todo.entries()) {
+      const r: Row = { op, n, ns: await time(n, plan, tasks(op, d, dk, extra)) };
+      rows.push(r);
+      const parts = Object.keys(r.ns)
+        .filter((c) => c !== PLAIN)
+        .map((c) => `${c} ${fmt(r.ns[c])} (${speedup(r, c).toFixed(2)}x)`);
+      progress(
+        `${label}[${i + 1}/${todo.length}] ${op.name} at N = ${pow(n)}: ${PLAIN} ${fmt(r.ns[PLAIN])} ns/el, ${parts.join(', ')}`,
+      );
     }
     dk.free();
   }
   return rows;
 }
 
-const rows = await run(SIZES, ROUNDS, true);
-const small = await run(SMALL, QUICK ? 1 : 5, false);
-
-const fmt = (v: number) => (v >= 10 ? v.toFixed(1) : v.toFixed(2));
-const verdict = (x: number, target: number) =>
-  `${x.toFixed(2)}x ${x >= target ? 'met' : `(missed by ${((1 - x / target) * 100).toFixed(0)}%)`}`;
-const cols = [...kernels.map(([name]) => name), ZC, FLOOR, ...(tf ? [TF] : [])];
-const lines = [
-  `| op | N | ${cols.map((c) => `${c} ns/el`).join(' | ')} | wasm-simd vs plain JS (target ${TARGET.small}x at 2^10, ${TARGET.copy}x at 2^20) | zero-copy vs plain JS (target ${TARGET.zeroCopy}x at 2^20) | zero-copy / floor |${tf ? ` vs TF.js (target ${TARGET.tfjs}x) |` : ''}`,
-  `|---|---|${cols.map(() => '---:').join('|')}|---:|---:|---:|${tf ? '---:|' : ''}`,
-];
 const met: string[] = [];
 const missed: string[] = [];
-for (const r of rows) {
-  const base = r.ns['plain JS'];
-  const big = r.n === SIZES[1];
-  const speed = base / r.ns['wasm-simd'];
-  const zc = base / r.ns[ZC];
-  const check = (what: string, x: number, target: number) => {
-    (x >= target ? met : missed).push(`${r.op} ${what} at 2^${Math.log2(r.n)}: ${x.toFixed(2)}x`);
-    return verdict(x, target);
-  };
-  const cell = (c: string) =>
-    c === 'plain JS' ? fmt(base) : r.ns[c] === undefined ? '-' : `${fmt(r.ns[c])} (${(base / r.ns[c]).toFixed(2)}x)`;
-  const vsTf = r.ns[TF] === undefined ? '-' : check('vs TF.js', r.ns[TF] / r.ns['wasm-simd'], TARGET.tfjs);
-  lines.push(
-    `| ${r.op} | 2^${Math.log2(r.n)} | ${cols.map(cell).join(' | ')} | ${check('copying', speed, big ? TARGET.copy : TARGET.small)} | ${big ? check('zero-copy', zc, TARGET.zeroCopy) : `${zc.toFixed(2)}x`} | ${(r.ns[ZC] / r.ns[FLOOR]).toFixed(1)} |${tf ? ` ${vsTf} |` : ''}`,
-  );
-}
-const smallLines = [
-  '| op | N | plain JS ns/call | wasm-simd ns/call | zero-copy ns/call | wasm-simd vs plain JS |',
-  '|---|---:|---:|---:|---:|---:|',
-  ...small.map(
-    (r) =>
-      `| ${r.op} | ${r.n} | ${fmt(r.ns['plain JS'] * r.n)} | ${fmt(r.ns['wasm-simd'] * r.n)} | ${fmt(r.ns[ZC] * r.n)} | ${(r.ns['plain JS'] / r.ns['wasm-simd']).toFixed(2)}x |`,
-  ),
-];
-const series = [...kernels.map(([name]) => name), ZC, ...(tf ? [TF] : [])];
-// A quick run writes nothing: its figures are not results.
-const write = (file: string, text: string) =>
-  QUICK || writeFileSync(new URL(`./results/${file}`, import.meta.url), text);
-write(
-  'latest.svg',
-  barChart({
-    title: `softxent: ns per element at N = 2^20 (${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version})`,
-    unit: 'ns per element (shorter is faster)',
-    series,
-    groups: rows
-      .filter((r) => r.n === 2 ** 20)
-      .map((r) => ({ label: r.op, values: series.map((c) => r.ns[c]), marker: r.ns[FLOOR] })),
-    markerName: `${FLOOR}: copying the op's input arrays once`,
-  }),
-);
 
-const cpu = cpus()[0]?.model ?? 'unknown CPU';
-const md = [
-  '# softxent benchmark',
+/** "3.07x met" or "2.24x (missed by 25%)", recording it in the summary; '-' where not measured. */
+function check(r: Row, t: Target): string {
+  if (r.ns[t.col] === undefined || r.ns[t.base] === undefined) return '-';
+  const x = speedup(r, t.col, t.base);
+  const ok = x >= t.min;
+  (ok ? met : missed).push(`${r.op.name} ${t.what} at N = ${pow(r.n)}: ${x.toFixed(2)}x (target ${t.min}x)`);
+  const by = (1 - x / t.min) * 100;
+  return ok ? `${x.toFixed(2)}x met` : `${x.toFixed(2)}x (missed by ${by.toFixed(by < 1 ? 1 : 0)}%)`;
+}
+
+/** The table of rows: ns/el per column with its speedup over plain JS, then each target of that size. */
+function table(rows: Row[], cols: string[]): string[] {
+  const present = cols.filter((c) => rows.some((r) => r.ns[c] !== undefined));
+  const targets = TARGETS.filter((t) => rows.some((r) => r.n === t.n) && present.includes(t.base));
+  const sized = new Set(rows.map((r) => r.n)).size > 1;
+  const head = [
+    'op',
+    ...(sized ? ['N'] : []),
+    ...present.map((c) => `${c} ns/el`),
+    ...targets.map((t) => `${t.what}${sized ? ` at ${pow(t.n)}` : ''} (issue ${t.issue}: ≥ ${t.min}x)`),
+  ];
+  const lines = [
+    `| ${head.join(' | ')} |`,
+    `|---|${head
+      .slice(1)
+      .map(() => '---:')
+      .join('|')}|`,
+  ];
+  for (const r of rows) {
+    const cell = (c: string) =>
+      r.ns[c] === undefined ? '-' : c === PLAIN ? fmt(r.ns[c]) : `${fmt(r.ns[c])} (${speedup(r, c).toFixed(2)}x)`;
+    const goals = targets.map((t) => (t.n === r.n ? check(r, t) : ''));
+    lines.push(`| ${[r.op.name, ...(sized ? [pow(r.n)] : []), ...present.map(cell), ...goals].join(' | ')} |`);
+  }
+  return lines;
+}
+
+function chart(rows: Row[], series: string[], marker?: string): string {
+  const machine = `${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}`;
+  const shown = series.filter((c) => rows.some((r) => r.ns[c] !== undefined));
+  return barChart({
+    title: `softxent: ns per element at N = ${pow(BIG)} (${machine})`,
+    unit: 'ns per element (shorter is faster)',
+    series: shown,
+    groups: rows
+      .filter((r) => r.n === BIG)
+      .map((r) => ({ label: r.op.name, values: shown.map((c) => r.ns[c]), marker: marker ? r.ns[marker] : undefined })),
+    markerName: marker ? `${marker}: copying the op's input arrays once` : undefined,
+  });
+}
+
+const rows = await run(SIZES, PLAN, true, '');
+const cols = [PLAIN, ...kernels.map(([name]) => name), ZC, FLOOR, TF];
+const main = table(rows, cols);
+const cpu = `${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores), Node ${process.version}`;
+const sections = [
+  `# softxent benchmark${full ? ': full report' : ''}`,
   '',
-  `${new Date().toISOString().slice(0, 10)}, ${cpu} (${cpus().length} cores), Node ${process.version}.`,
-  `Median over ${ROUNDS} interleaved tinybench rounds of the median time per call, in ns per element;`,
-  '(x) is the speedup over the plain JS loop. Library columns go through the normal copying API with',
-  'validation and compensated sums, but zero-copy, which passes arrays that live in the kernel (k.alloc);',
-  "plain JS is the obvious hand-written loop (bench/ops.ts); the memory floor copies the op's input",
-  'arrays once (TypedArray.set): no kernel can stream its data faster. Chart: bench/results/latest.svg.',
-  tf
-    ? `${TF}: ${await tfjsLabel(tf)}, the loss alone (no gradient), values read back with dataSync.`
-    : 'TF.js not installed: no comparison column.',
+  `${new Date().toISOString().slice(0, 10)}, ${cpu}. ${
+    full
+      ? `${PLAN.rounds} interleaved rounds of ${PLAN.ms} ms`
+      : `${PLAN.rounds} interleaved round(s) of ${PLAN.calls} calls`
+  } per variant; each figure is the median over rounds of the round's median time per call, in ns per`,
+  'element; (x) is the speedup over the plain JS loop. softxent goes through its normal API (validation,',
+  'compensated sums); zero-copy passes arrays that live in the kernel (k.alloc); plain JS is the obvious',
+  'hand-written loop (bench/ops.ts).',
+  full ? "The memory floor copies the op's input arrays once (TypedArray.set): no kernel streams faster." : '',
+  tf ? `${TF}: ${await tfjsLabel(tf)}, the loss alone (no gradient), read back with dataSync.` : '',
   '',
-  ...lines,
+  ...main,
   '',
-  `Targets met (${met.length}): ${met.join('; ')}.`,
+  `Targets met (${met.length} of ${met.length + missed.length}): ${met.join('; ') || 'none'}.`,
   '',
   `Targets missed (${missed.length}): ${missed.join('; ') || 'none'}.`,
   '',
-  '## Small batches',
-  '',
-  'Time per call (validation, arena, kernel, reduction) at small N, median of 5 rounds.',
-  '',
-  ...smallLines,
-  '',
-  await startup(),
-].join('\n');
-write('latest.md', md);
+];
+
+if (full) {
+  progress('small batches: per-call time at N = 1, 16, 1024');
+  const small = await run(SMALL, { rounds: quick ? 1 : 5, calls: 10, ms: quick ? 0 : 40 }, false, 'small batches ');
+  sections.push(
+    '## Small batches',
+    '',
+    'Time per call (validation, arena, kernel, reduction) at small N, ns per call.',
+    '',
+    '| op | N | plain JS | wasm-simd | zero-copy | wasm-simd vs plain JS |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...small.map(
+      (r) =>
+        `| ${r.op.name} | ${r.n} | ${fmt(r.ns[PLAIN] * r.n)} | ${fmt(r.ns[SIMD] * r.n)} | ${fmt(r.ns[ZC] * r.n)} | ${speedup(r, SIMD).toFixed(2)}x |`,
+    ),
+    '',
+  );
+  progress('start-up and size: fresh Node processes and Chromium contexts');
+  sections.push(await startup());
+  sections.push(await chunkSweep(ops, quick ? PLAN : { rounds: 5, calls: 5, ms: 0 }));
+}
+
+const md = sections.join('\n');
 console.log(md);
+// A partial or quick run writes nothing: its figures are not the results.
+if (!quick && !args.op) {
+  const name = full ? 'full' : 'latest';
+  const at = (f: string) => new URL(`./results/${f}`, import.meta.url);
+  writeFileSync(at(`${name}.md`), md);
+  writeFileSync(at(`${name}.svg`), chart(rows, [PLAIN, ...kernels.map(([c]) => c), ZC, TF], full ? FLOOR : undefined));
+  progress(`wrote bench/results/${name}.md and ${name}.svg`);
+}
+progress('done');

@@ -1,8 +1,7 @@
 // Size of each .wasm and the time from createKernel() to the first result (one small bce call), in a
 // fresh Node process and in a fresh Chromium context (module fetched over loopback, no cache): the
 // cold start a user's first call pays. "Again" is a second kernel in the same process or page, where
-// the compiled module is reused. Needs dist/ and build/ (`npm run build`). Run alone:
-// `npm run bench:startup`; `npm run bench` appends its table to bench/results/latest.md.
+// the compiled module is reused. Part of `npm run bench -- --full` (bench/results/full.md).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -100,5 +99,3 @@ export async function startup(): Promise<string> {
     '',
   ].join('\n');
 }
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) console.log(await startup());
