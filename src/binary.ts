@@ -1,9 +1,9 @@
 // bce, bceWithLogits (and the continuous-Bernoulli NLLs, which share their shape): validate, stream
 // through the arena, reduce.
-import type { Wasm } from './kernel.js';
 import { reduce, Sum } from './sum.js';
 import type { BceWithLogitsOptions, BinaryLoss } from './types.js';
 import { type BinaryFn, binaryCall, elementError } from './validate.js';
+import type { Wasm } from './wasm.js';
 
 /** A binary loss of the WebAssembly kernel; pointers in the kernel's argument order. */
 export function binaryLoss(w: Wasm, fn: BinaryFn): BinaryLoss<BceWithLogitsOptions> {

@@ -1,8 +1,8 @@
 // The continuous-Bernoulli family on a WebAssembly kernel: log-normalizer, mean, NLL.
 import { binaryLoss } from './binary.js';
-import type { Wasm } from './kernel.js';
 import type { CbFamily } from './types.js';
 import { meanOptions, outFor, predError } from './validate.js';
+import type { Wasm } from './wasm.js';
 
 export function cbFamily(w: Wasm): CbFamily {
   // An elementwise kernel that validates: -1 or the first bad index.

@@ -1,7 +1,7 @@
 // log and log1p over Float64Arrays, streamed through the arena.
-import type { Wasm } from './kernel.js';
 import type { Elementwise } from './types.js';
 import { outFor } from './validate.js';
+import type { Wasm } from './wasm.js';
 
 export function elementwiseFamily(w: Wasm): { log: Elementwise; log1p: Elementwise } {
   const map =

@@ -1,9 +1,12 @@
 import { badWeight, expectF64, expectLength, inUnit, isWeight, outsideUnit } from './validate.js';
 
-/** A hard-label dataset: every target is 0 or 1. */
+/** A hard-label dataset of 2N samples (the result of `expandSoftLabels`): every target is 0 or 1. */
 export interface HardLabels {
+  /** Each input value twice: x[2i] = x[2i+1] = the input's x[i]. */
   x: Float64Array;
+  /** 1, 0, 1, 0, ...: label 1 at even indices, 0 at odd ones. */
   targets: Float64Array;
+  /** w·ℓ at 2i, w·(1-ℓ) at 2i+1 (w = the input's weight[i], default 1; ℓ = targets[i]). */
   weight: Float64Array;
 }
 
@@ -11,6 +14,16 @@ export interface HardLabels {
  * The weighted hard-label dataset equivalent to a soft-label batch: sample i becomes 2i (label 1,
  * weight w·ℓ) and 2i+1 (label 0, weight w·(1-ℓ)), so that bce / bceWithLogits with 'sum' agree on
  * both, as do their gradients summed over each pair.
+ *
+ * PyTorch (no single function): `x.repeat_interleave(2)`, `torch.tensor([1., 0.]).repeat(N)`,
+ * `torch.stack([w * t, w * (1 - t)], 1).flatten()`.
+ * @param x - Predictions (probabilities or logits), copied as they are (not validated).
+ * @param targets - Soft labels ℓ in [0, 1], x's length.
+ * @param weight - Per-sample weight, finite and >= 0, x's length; default all 1.
+ * @returns Three new Float64Arrays of length 2N.
+ * @throws {TypeError} x, targets or weight (when given) not a Float64Array (or detached, or a freed `k.alloc` view).
+ * @throws {RangeError} targets or weight not of x's length; a target outside [0, 1] or NaN, a weight that is
+ * negative, infinite or NaN (the first, by index).
  */
 export function expandSoftLabels(x: Float64Array, targets: Float64Array, weight?: Float64Array): HardLabels {
   const fn = 'expandSoftLabels';

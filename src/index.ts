@@ -6,6 +6,7 @@ export type {
   BceWithLogitsOptions,
   BinaryLoss,
   CbFamily,
+  CbLoss,
   Elementwise,
   Entropy,
   EntropyOptions,

@@ -9,68 +9,16 @@ import { Heap, heapAlloc } from './memory.js';
 import { softmaxFamily } from './softmax.js';
 import type { Softxent } from './types.js';
 import { allocLength } from './validate.js';
+import type { Exports, Wasm } from './wasm.js';
 
-/** The raw exports of build/softxent*.wasm (assembly/index.ts). */
-export interface Exports {
-  memory: WebAssembly.Memory;
-  RES: WebAssembly.Global;
-  heapBase(): number;
-  log(px: number, pout: number, n: number): void;
-  log1p(px: number, pout: number, n: number): void;
-  bce(pp: number, pt: number, pw: number, pout: number, pg: number, n: number, gscale: number): number;
-  bceWithLogits(
-    px: number,
-    pt: number,
-    pw: number,
-    pout: number,
-    pg: number,
-    n: number,
-    gscale: number,
-    posWeight: number,
-  ): number;
-  cbLogNorm(pv: number, pout: number, n: number): number;
-  cbLogNormWithLogits(pv: number, pout: number, n: number): number;
-  cbMean(pv: number, pout: number, n: number, logits: number): number;
-  cbNll(px: number, pv: number, pw: number, pout: number, pg: number, n: number, gscale: number): number;
-  cbNllWithLogits(px: number, pv: number, pw: number, pout: number, pg: number, n: number, gscale: number): number;
-  softmax(
-    pz: number,
-    pt: number,
-    pcw: number,
-    pw: number,
-    pout: number,
-    pg: number,
-    rows: number,
-    classes: number,
-    keep: number,
-    add: number,
-    gscale: number,
-    flags: number,
-  ): number;
-  entropy(
-    pt: number,
-    pcw: number,
-    pw: number,
-    pout: number,
-    rows: number,
-    classes: number,
-    keep: number,
-    add: number,
-  ): number;
-}
-
-/** What a family needs from a WebAssembly kernel. */
-export interface Wasm {
-  readonly ex: Exports;
-  readonly arena: Arena;
-  /** Byte address of the kernels' result area (sum hi, sum lo, bad argument, infinity flags). */
-  readonly res: number;
-}
-
+/** Options of `createKernel`. */
 export interface KernelOptions {
-  /** false forces the scalar build; default: SIMD where WebAssembly.validate accepts it. */
+  /** Default true: the SIMD build where the engine runs it ({@link simdSupported}), else scalar. false: scalar. */
   simd?: boolean;
-  /** Elements per streamed chunk (even, so that every slot is 16-byte aligned; 2..2^20); default 16384. */
+  /**
+   * Elements per streamed chunk: an even integer (every slot stays 16-byte aligned) in [2, 2^20]; default 16384.
+   * The arena holds 6 chunks of float64 (768 KiB by default).
+   */
   chunk?: number;
 }
 
@@ -79,6 +27,11 @@ const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
 ]);
 
+/**
+ * Whether this engine runs WebAssembly SIMD (validates a tiny v128 module), i.e. which build
+ * `createKernel()` picks by default.
+ * @returns true where SIMD is supported.
+ */
 export function simdSupported(): boolean {
   try {
     return WebAssembly.validate(SIMD_PROBE);
@@ -112,7 +65,21 @@ function compile(simd: boolean): Promise<WebAssembly.Module> {
   return m;
 }
 
-/** A WebAssembly kernel with its own memory. */
+/**
+ * A WebAssembly kernel with its own memory: every loss and elementwise function of {@link Softxent}. Several
+ * kernels may coexist; each streams its inputs through a bounded arena, so memory stays bounded whatever N.
+ * @param options - {@link KernelOptions}: `simd`, `chunk`; default {}.
+ * @returns A Promise of the kernel; `backend` says which build it runs ('wasm-simd' or 'wasm').
+ * @throws {TypeError} (a rejected Promise) options not an object.
+ * @throws {RangeError} (a rejected Promise) chunk not an even integer in [2, 2^20].
+ * @throws {Error} (a rejected Promise) the .wasm cannot be loaded (missing file, HTTP error).
+ * @example
+ * ```ts
+ * import { createKernel } from 'softxent';
+ * const k = await createKernel(); // or { simd: false } for the scalar build
+ * const loss = k.bceWithLogits(logits, targets, { posWeight: 2 });
+ * ```
+ */
 export async function createKernel(options: KernelOptions = {}): Promise<Softxent> {
   if (options === null || typeof options !== 'object') throw new TypeError('createKernel: options must be an object');
   const chunk = options.chunk ?? DEFAULT_CHUNK;

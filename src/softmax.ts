@@ -1,11 +1,11 @@
 // softmaxCrossEntropy (CE or KL) and entropy: validate, stream whole rows through the arena, reduce.
 // Rows longer than MAX_SLOT (2^20 classes) go to the reference, which needs no arena.
 import { MAX_SLOT } from './arena.js';
-import type { Wasm } from './kernel.js';
 import { softmax as referenceSoftmax } from './reference/softmax.js';
 import { reduce, Sum } from './sum.js';
 import type { Entropy, SoftmaxFamily, SoftmaxLoss, SoftmaxOptions } from './types.js';
 import { type MultiCall, type MultiFn, multiCall, multiError } from './validate.js';
+import type { Wasm } from './wasm.js';
 
 // Slots: logits, targets, row weight, class weight, row losses, gradient (and e_c between sweeps).
 const Z = 0;

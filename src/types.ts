@@ -1,98 +1,308 @@
-/** How per-sample losses are combined. */
+// The public types of `createKernel()` and `reference`. Their doc comments are what an editor shows
+// on hover: each function's PyTorch equivalent, domains, defaults and errors (validate.ts).
+
+/**
+ * How per-sample losses are combined: 'mean' = sum / number of samples, 'sum', or 'none' (one loss per
+ * sample: per element for binary losses, per row for multi-class ones).
+ */
 export type Reduction = 'mean' | 'sum' | 'none';
 
 /** Options every loss function accepts. */
 export interface LossOptions {
-  /** Default 'mean': sum / number of samples (weighted calls too, as in PyTorch). */
+  /**
+   * Default 'mean': the sum of (weighted) losses / number of samples (rows for multi-class losses), weighted
+   * calls included (PyTorch's convention: weights do not change the denominator); NaN for an empty input.
+   * 'sum': 0 for an empty input. 'none': a new Float64Array of per-sample losses.
+   */
   reduction?: Reduction;
-  /** Per-sample weight, finite and >= 0, one per sample. */
+  /**
+   * Per-sample weight (per row for multi-class losses), finite and >= 0; default: all 1. A weight of 0
+   * removes its sample, even where its loss is infinite.
+   */
   weight?: Float64Array;
   /**
-   * Receives d(result)/d(prediction) elementwise. May be the very array of an input (in place), but
-   * must not partially overlap one.
+   * When given, receives d(result)/d(prediction) elementwise (the prediction's length), weights and the
+   * 1/N of 'mean' included; with 'none', each sample's own derivative. May be the very array of an input
+   * (in place), but must not partially overlap one. Default: no gradient.
    */
   grad?: Float64Array;
 }
 
+/** Options of `bceWithLogits`. */
 export interface BceWithLogitsOptions extends LossOptions {
-  /** Weight of the positive term, finite and >= 0 (PyTorch's pos_weight as a scalar). Default 1. */
+  /** Weight of the positive term t·softplus(-x), finite and >= 0 (PyTorch's pos_weight, one scalar). Default 1. */
   posWeight?: number;
 }
 
+/** Options that select the overload returning per-sample losses. */
 type NoneOf<O> = O & { reduction: 'none' };
+/** Options that select an overload returning a number. */
 type Scalar<O> = O & { reduction?: 'mean' | 'sum' };
 
-/** A binary loss: 'none' returns per-sample losses, 'mean' and 'sum' a number. */
+/** A binary loss over flat arrays of equal length N, prediction first: `bce`, `bceWithLogits`. */
 export interface BinaryLoss<O extends LossOptions = LossOptions> {
+  /**
+   * The per-sample losses.
+   * @param pred - Probabilities in [0, 1] (`bce`) or logits, not NaN (`bceWithLogits`).
+   * @param targets - Soft targets in [0, 1], length N.
+   * @param options - `reduction: 'none'` and the loss's other options.
+   * @returns A new Float64Array of N losses.
+   */
   (pred: Float64Array, targets: Float64Array, options: NoneOf<O>): Float64Array;
+  /**
+   * The mean (default) or the sum of the losses.
+   * @param pred - Probabilities in [0, 1] (`bce`) or logits, not NaN (`bceWithLogits`).
+   * @param targets - Soft targets in [0, 1], length N.
+   * @param options - The loss's options; default { reduction: 'mean' }.
+   * @returns The mean (NaN for N = 0) or the sum.
+   */
   (pred: Float64Array, targets: Float64Array, options?: Scalar<O>): number;
+  /**
+   * The loss, with a reduction known only at run time.
+   * @param pred - Probabilities in [0, 1] (`bce`) or logits, not NaN (`bceWithLogits`).
+   * @param targets - Soft targets in [0, 1], length N.
+   * @param options - The loss's options; default { reduction: 'mean' }.
+   * @returns A number for 'mean' and 'sum', a new Float64Array for 'none'.
+   */
   (pred: Float64Array, targets: Float64Array, options?: O): number | Float64Array;
 }
 
+/** A continuous-Bernoulli NLL over flat arrays of equal length N, observations first (PyTorch's order). */
+export interface CbLoss {
+  /**
+   * The per-sample losses.
+   * @param x - Observations in [0, 1].
+   * @param pred - Probabilities lambda in [0, 1] (`cbNll`) or logits, not NaN (`cbNllWithLogits`), length N.
+   * @param options - `reduction: 'none'`, `weight`, `grad` (with respect to `pred`).
+   * @returns A new Float64Array of N losses.
+   */
+  (x: Float64Array, pred: Float64Array, options: NoneOf<LossOptions>): Float64Array;
+  /**
+   * The mean (default) or the sum of the losses.
+   * @param x - Observations in [0, 1].
+   * @param pred - Probabilities lambda in [0, 1] (`cbNll`) or logits, not NaN (`cbNllWithLogits`), length N.
+   * @param options - `reduction`, `weight`, `grad` (with respect to `pred`); default { reduction: 'mean' }.
+   * @returns The mean (NaN for N = 0) or the sum.
+   */
+  (x: Float64Array, pred: Float64Array, options?: Scalar<LossOptions>): number;
+  /**
+   * The loss, with a reduction known only at run time.
+   * @param x - Observations in [0, 1].
+   * @param pred - Probabilities lambda in [0, 1] (`cbNll`) or logits, not NaN (`cbNllWithLogits`), length N.
+   * @param options - `reduction`, `weight`, `grad` (with respect to `pred`); default { reduction: 'mean' }.
+   * @returns A number for 'mean' and 'sum', a new Float64Array for 'none'.
+   */
+  (x: Float64Array, pred: Float64Array, options?: LossOptions): number | Float64Array;
+}
+
+/** Options of `softmaxCrossEntropy`; `weight` is per row, `grad` has the logits' length. */
 export interface SoftmaxOptions extends LossOptions {
-  /** Per-class weight, length `classes`, finite and >= 0 (PyTorch's `weight` of cross_entropy). */
+  /** Per-class weight w_c, length `classes`, finite and >= 0; default all 1 (PyTorch's `weight` of F.cross_entropy). */
   classWeight?: Float64Array;
-  /** eps in [0, 1]: targets become t (1 - eps) + eps / classes. Default 0. */
+  /** ε in [0, 1]: each target row becomes t' = t (1 - ε) + ε / classes (PyTorch's label_smoothing). Default 0. */
   labelSmoothing?: number;
-  /** 'ce' (default): cross-entropy; 'kl': KL(t || softmax(z)) = CE - H(t), 0 log 0 = 0; same gradient. */
+  /**
+   * 'ce' (default): cross-entropy Σ_c w_c t'_c (-log q_c), q = softmax(z). 'kl': KL divergence
+   * Σ_c w_c t'_c (log t'_c - log q_c), 0 log 0 = 0 (= 'ce' minus the target entropy; same gradient).
+   */
   mode?: 'ce' | 'kl';
 }
 
-/** Options of `entropy`: as a loss's, without a gradient, with the class weights and smoothing of CE. */
+/** Options of `entropy`: a loss's without `grad`, with the class weights and smoothing of `softmaxCrossEntropy`. */
 export interface EntropyOptions {
+  /** 'mean' (default): sum / rows (NaN for no rows); 'sum'; 'none': a new Float64Array, one value per row. */
   reduction?: Reduction;
-  /** Per-row weight, finite and >= 0. */
+  /** Per-row weight, finite and >= 0; default: all 1. */
   weight?: Float64Array;
+  /** Per-class weight w_c, length `classes`, finite and >= 0. Default: all 1. */
   classWeight?: Float64Array;
+  /** ε in [0, 1]: each target row becomes t' = t (1 - ε) + ε / classes. Default 0. */
   labelSmoothing?: number;
 }
 
 /** A multi-class loss over row-major [rows, classes] arrays: 'none' returns one loss per row. */
 export interface SoftmaxLoss {
+  /**
+   * The per-row losses.
+   * @param logits - Row-major [rows, classes] logits, not NaN (±Infinity allowed).
+   * @param targets - Target rows of the same length, finite and >= 0 (used as given, not renormalized).
+   * @param classes - A positive integer dividing the length.
+   * @param options - `reduction: 'none'` and the other {@link SoftmaxOptions}.
+   * @returns A new Float64Array of `rows` losses.
+   */
   (logits: Float64Array, targets: Float64Array, classes: number, options: NoneOf<SoftmaxOptions>): Float64Array;
+  /**
+   * The mean over rows (default) or the sum of the row losses.
+   * @param logits - Row-major [rows, classes] logits, not NaN (±Infinity allowed).
+   * @param targets - Target rows of the same length, finite and >= 0 (used as given, not renormalized).
+   * @param classes - A positive integer dividing the length.
+   * @param options - {@link SoftmaxOptions}; default { reduction: 'mean', mode: 'ce' }.
+   * @returns The mean (NaN for no rows) or the sum.
+   */
   (logits: Float64Array, targets: Float64Array, classes: number, options?: Scalar<SoftmaxOptions>): number;
+  /**
+   * The loss, with a reduction known only at run time.
+   * @param logits - Row-major [rows, classes] logits, not NaN (±Infinity allowed).
+   * @param targets - Target rows of the same length, finite and >= 0 (used as given, not renormalized).
+   * @param classes - A positive integer dividing the length.
+   * @param options - {@link SoftmaxOptions}; default { reduction: 'mean', mode: 'ce' }.
+   * @returns A number for 'mean' and 'sum', a new Float64Array for 'none'.
+   */
   (logits: Float64Array, targets: Float64Array, classes: number, options?: SoftmaxOptions): number | Float64Array;
 }
 
 /** The entropy of each target row: 'none' returns one value per row. */
 export interface Entropy {
+  /**
+   * The per-row entropies.
+   * @param targets - Row-major [rows, classes] target rows, finite and >= 0.
+   * @param classes - A positive integer dividing the length.
+   * @param options - `reduction: 'none'` and the other {@link EntropyOptions}.
+   * @returns A new Float64Array of `rows` values.
+   */
   (targets: Float64Array, classes: number, options: NoneOf<EntropyOptions>): Float64Array;
+  /**
+   * The mean over rows (default) or the sum of the entropies.
+   * @param targets - Row-major [rows, classes] target rows, finite and >= 0.
+   * @param classes - A positive integer dividing the length.
+   * @param options - {@link EntropyOptions}; default { reduction: 'mean' }.
+   * @returns The mean (NaN for no rows) or the sum.
+   */
   (targets: Float64Array, classes: number, options?: Scalar<EntropyOptions>): number;
+  /**
+   * The entropy, with a reduction known only at run time.
+   * @param targets - Row-major [rows, classes] target rows, finite and >= 0.
+   * @param classes - A positive integer dividing the length.
+   * @param options - {@link EntropyOptions}; default { reduction: 'mean' }.
+   * @returns A number for 'mean' and 'sum', a new Float64Array for 'none'.
+   */
   (targets: Float64Array, classes: number, options?: EntropyOptions): number | Float64Array;
 }
 
 /** Multi-class soft-label cross-entropy, KL divergence and target entropy. */
 export interface SoftmaxFamily {
   /**
-   * sum_c w_c t'_c (logsumexp(z) - z_c) per row, t' = t (1 - eps) + eps / classes (PyTorch's
-   * F.cross_entropy with class-probability targets), or with mode 'kl' sum_c w_c t'_c (log t'_c - log q_c).
-   * `grad`: softmax(z) sum_c w_c t'_c - w t', times the row weight (and 1/rows for 'mean').
+   * Soft-label cross-entropy per row: Σ_c w_c t'_c (logsumexp(z) - z_c), t' = t (1 - ε) + ε / classes; with
+   * mode 'kl', Σ_c w_c t'_c (log t'_c - log q_c). `grad` (w.r.t. the logits): softmax(z) Σ_c w_c t'_c - w t',
+   * times the row weight (and 1/rows for 'mean').
+   *
+   * PyTorch: `F.cross_entropy(logits, targets, weight=classWeight, label_smoothing=ε, reduction=...)` with
+   * probability targets; mode 'kl': `F.kl_div(F.log_softmax(logits, 1), targets, reduction='batchmean')`
+   * ('sum' for 'sum').
+   * @param logits - z: row-major [rows, classes] logits, not NaN (±Infinity allowed).
+   * @param targets - t: probability rows of the same length, finite and >= 0 (used as given, not renormalized).
+   * @param classes - A positive integer dividing the length.
+   * @param options - {@link SoftmaxOptions}; default { reduction: 'mean', mode: 'ce' }.
+   * @returns The mean over rows or the sum; a new Float64Array of row losses for 'none'.
+   * @throws {TypeError} logits or targets not a Float64Array (or detached, or a freed `k.alloc` view), classes
+   * not a number, options not an object, an unknown option, labelSmoothing not a number.
+   * @throws {RangeError} targets (or grad) not of the logits' length, weight not of length rows, classWeight not of
+   * length classes; classes not a positive integer dividing the length; an unknown reduction or mode; labelSmoothing
+   * outside [0, 1]; a NaN logit, a target or weight that is negative, infinite or NaN (the first, by index).
+   * @example
+   * ```ts
+   * // 2 rows of 3 classes, soft targets; mean cross-entropy and its gradient
+   * const logits = Float64Array.of(2, 1, 0, 0, 0, 3);
+   * const targets = Float64Array.of(0.7, 0.2, 0.1, 0, 0.5, 0.5);
+   * const grad = new Float64Array(logits.length);
+   * const loss = k.softmaxCrossEntropy(logits, targets, 3, { grad, labelSmoothing: 0.1 });
+   * ```
    */
   softmaxCrossEntropy: SoftmaxLoss;
-  /** H(t) = -sum_c w_c t'_c log t'_c per row, 0 log 0 = 0: softmaxCrossEntropy = KL + entropy. */
+  /**
+   * Entropy per row: H(t') = -Σ_c w_c t'_c log t'_c, 0 log 0 = 0, so that cross-entropy = KL + entropy.
+   *
+   * PyTorch (without classWeight and labelSmoothing): `torch.special.entr(targets).sum(1)`.
+   * @param targets - Row-major [rows, classes] target rows, finite and >= 0.
+   * @param classes - A positive integer dividing the length.
+   * @param options - {@link EntropyOptions}; default { reduction: 'mean' }.
+   * @returns The mean over rows or the sum; a new Float64Array of row entropies for 'none'.
+   * @throws {TypeError} targets not a Float64Array (or detached, or a freed `k.alloc` view), classes not a number,
+   * options not an object, an unknown option (`grad` and `mode` included), labelSmoothing not a number.
+   * @throws {RangeError} weight not of length rows, classWeight not of length classes; classes not a positive
+   * integer dividing the length; an unknown reduction; labelSmoothing outside [0, 1]; a target or weight that is
+   * negative, infinite or NaN (the first, by index).
+   */
   entropy: Entropy;
 }
 
-/** An elementwise kernel: out[i] = f(x[i]); `out` (default: a new array) is returned. */
+/**
+ * An elementwise kernel: out[i] = f(x[i]).
+ * @param x - The input.
+ * @param out - Receives the results: x's length, may be x itself; default a new Float64Array.
+ * @returns `out`, or the new array.
+ */
 export type Elementwise = (x: Float64Array, out?: Float64Array) => Float64Array;
 
+/** The implementation behind a `Softxent`: WebAssembly with or without SIMD, or the TypeScript reference. */
 export type Backend = 'wasm-simd' | 'wasm' | 'js';
 
 /** The continuous Bernoulli (Loaiza-Ganem & Cunningham 2019), from probabilities or logits. */
 export interface CbFamily {
-  /** log C(lambda) = log(2 atanh(1 - 2 lambda) / (1 - 2 lambda)), lambda in [0, 1]; +Infinity at 0 and 1. */
+  /**
+   * log C(λ) = log(2 atanh(1 - 2λ) / (1 - 2λ)) elementwise; +Infinity at λ = 0 and 1.
+   *
+   * PyTorch: `ContinuousBernoulli(probs=probs)._cont_bern_log_norm()`.
+   * @param probs - λ in [0, 1].
+   * @param out - Receives the results: probs' length, may be probs itself; default a new Float64Array.
+   * @returns `out`, or the new array.
+   * @throws {TypeError} probs or out not a Float64Array (or detached, or a freed `k.alloc` view).
+   * @throws {RangeError} out of another length; a λ outside [0, 1] or NaN (the first, by index).
+   */
   cbLogNorm(probs: Float64Array, out?: Float64Array): Float64Array;
-  /** log C(sigmoid(eta)) = log(eta / tanh(eta / 2)), eta not NaN; +Infinity at ±Infinity. */
+  /**
+   * log C(sigmoid(η)) = log(η / tanh(η / 2)) elementwise; +Infinity at ±Infinity.
+   *
+   * PyTorch: `ContinuousBernoulli(logits=logits)._cont_bern_log_norm()`.
+   * @param logits - η, not NaN.
+   * @param out - Receives the results: logits' length, may be logits itself; default a new Float64Array.
+   * @returns `out`, or the new array.
+   * @throws {TypeError} logits or out not a Float64Array (or detached, or a freed `k.alloc` view).
+   * @throws {RangeError} out of another length; a NaN η (the first, by index).
+   */
   cbLogNormWithLogits(logits: Float64Array, out?: Float64Array): Float64Array;
-  /** The mean 1/(1 - e^-eta) - 1/eta, from probabilities (default) or logits ({ logits: true }). */
+  /**
+   * The mean 1/(1 - e^-η) - 1/η elementwise (1/2 at η = 0), from probabilities λ = sigmoid(η) or logits η.
+   *
+   * PyTorch: `ContinuousBernoulli(probs=values).mean` (or `logits=values`).
+   * @param values - λ in [0, 1], or with `{ logits: true }` η, not NaN.
+   * @param options - `logits`: whether values are logits; default false (probabilities).
+   * @param out - Receives the results: values' length, may be values itself; default a new Float64Array.
+   * @returns `out`, or the new array.
+   * @throws {TypeError} values or out not a Float64Array (or detached, or a freed `k.alloc` view), options not an
+   * object, an option other than `logits`, logits not a boolean.
+   * @throws {RangeError} out of another length; a λ outside [0, 1] or NaN, or a NaN η (the first, by index).
+   */
   cbMean(values: Float64Array, options?: { logits?: boolean }, out?: Float64Array): Float64Array;
   /**
-   * -log p(x | lambda) = -x log lambda - (1-x) log(1-lambda) - log C(lambda), x and lambda in [0, 1];
-   * `grad` receives the derivative with respect to lambda, (mu - x) / (lambda (1 - lambda)).
+   * -log p(x | λ) = -x log λ - (1-x) log(1-λ) - log C(λ) per element; `grad`, w.r.t. λ: (μ - x) / (λ (1 - λ)).
+   * -Infinity (or +Infinity) at λ = 0 or 1 where x is (or is not) that endpoint.
+   *
+   * PyTorch: `-ContinuousBernoulli(probs=probs).log_prob(x)`.
+   * @param x - Observations in [0, 1].
+   * @param probs - λ in [0, 1], length N.
+   * @param options - `reduction`, `weight`, `grad` (w.r.t. probs); default { reduction: 'mean' }.
+   * @returns The mean or the sum; a new Float64Array of N losses for 'none'.
+   * @throws {TypeError} x or probs not a Float64Array (or detached, or a freed `k.alloc` view), options not an
+   * object, an unknown option.
+   * @throws {RangeError} probs, weight or grad not of x's length; an unknown reduction; x or λ outside [0, 1] or
+   * NaN, a weight that is negative, infinite or NaN (the first, by index).
    */
-  cbNll: BinaryLoss<LossOptions>;
-  /** -log p(x | sigmoid(eta)) = softplus(eta) - x eta - log C; `grad`: mu(eta) - x, w.r.t. eta. */
-  cbNllWithLogits: BinaryLoss<LossOptions>;
+  cbNll: CbLoss;
+  /**
+   * -log p(x | sigmoid(η)) = softplus(η) - x η - log C(sigmoid(η)) per element; `grad`, w.r.t. η: μ(η) - x.
+   *
+   * PyTorch: `-ContinuousBernoulli(logits=logits).log_prob(x)`.
+   * @param x - Observations in [0, 1].
+   * @param logits - η, not NaN, length N.
+   * @param options - `reduction`, `weight`, `grad` (w.r.t. logits); default { reduction: 'mean' }.
+   * @returns The mean or the sum; a new Float64Array of N losses for 'none'.
+   * @throws {TypeError} x or logits not a Float64Array (or detached, or a freed `k.alloc` view), options not an
+   * object, an unknown option.
+   * @throws {RangeError} logits, weight or grad not of x's length; an unknown reduction; x outside [0, 1] or NaN,
+   * a NaN η, a weight that is negative, infinite or NaN (the first, by index).
+   */
+  cbNllWithLogits: CbLoss;
 }
 
 /**
@@ -102,6 +312,7 @@ export interface CbFamily {
  * an older view is then detached (length 0), and every function refuses it by name.
  */
 export interface KernelArray {
+  /** Number of float64 elements. */
   readonly length: number;
   /** A Float64Array of `length` elements over the block (zero-filled by `alloc`). */
   readonly array: Float64Array;
@@ -111,23 +322,84 @@ export interface KernelArray {
 
 /** What `createKernel()` and `reference` both provide. */
 export interface Softxent extends CbFamily, SoftmaxFamily {
+  /** Which implementation runs the calls. */
   readonly backend: Backend;
-  /** Bytes of WebAssembly linear memory held now (0 for the reference). */
+  /**
+   * Bytes of WebAssembly linear memory this kernel holds now: bounded whatever the input lengths (the
+   * arena; wider for rows longer than a chunk), plus `alloc` blocks. It grows, never shrinks.
+   * @returns The byte count; 0 for the reference.
+   */
   memoryBytes(): number;
-  /** n float64 in the kernel's memory, zero-filled, for calls without copies (a plain array in the reference). */
+  /**
+   * A zero-filled block of n float64 in the kernel's memory, which every function reads and writes in place
+   * (a plain array in the reference).
+   * @param n - Number of elements: an integer in [0, 2^29].
+   * @returns The block; `free()` it when done.
+   * @throws {TypeError} n not a number.
+   * @throws {RangeError} n not an integer in [0, 2^29].
+   */
   alloc(n: number): KernelArray;
-  /** Natural log, < 1 ulp, IEEE special cases (log(0) = -Infinity, log(-1) = NaN). */
+  /**
+   * Natural log elementwise, < 1 ulp, IEEE special cases (NaN in, NaN out; log(0) = -Infinity, log(-1) = NaN).
+   *
+   * PyTorch: `torch.log(x)`.
+   * @param x - The input.
+   * @param out - Receives the results: x's length, may be x itself; default a new Float64Array.
+   * @returns `out`, or the new array.
+   * @throws {TypeError} x or out not a Float64Array (or detached, or a freed `k.alloc` view).
+   * @throws {RangeError} out of another length.
+   */
   log: Elementwise;
-  /** log(1 + x), < 1 ulp, IEEE special cases. */
+  /**
+   * log(1 + x) elementwise, < 1 ulp, IEEE special cases (NaN in, NaN out; log1p(-1) = -Infinity).
+   *
+   * PyTorch: `torch.log1p(x)`.
+   * @param x - The input.
+   * @param out - Receives the results: x's length, may be x itself; default a new Float64Array.
+   * @returns `out`, or the new array.
+   * @throws {TypeError} x or out not a Float64Array (or detached, or a freed `k.alloc` view).
+   * @throws {RangeError} out of another length.
+   */
   log1p: Elementwise;
   /**
-   * Binary cross-entropy of probabilities p against soft targets t, both in [0, 1]:
-   * -t max(log p, -100) - (1-t) max(log1p(-p), -100) (PyTorch's F.binary_cross_entropy, accurate).
+   * Binary cross-entropy of probabilities p against soft targets t per element:
+   * -t max(log p, -100) - (1-t) max(log(1-p), -100), with log(1-p) computed accurately for tiny p.
+   * `grad`, w.r.t. p: (p - t) / (p (1 - p)), where a clamped term contributes 0.
+   *
+   * PyTorch: `F.binary_cross_entropy(probs, targets, weight=weight, reduction=...)`.
+   * @param probs - Probabilities in [0, 1], length N.
+   * @param targets - Soft targets in [0, 1], length N.
+   * @param options - `reduction`, `weight`, `grad` (w.r.t. probs); default { reduction: 'mean' }.
+   * @returns The mean or the sum; a new Float64Array of N losses for 'none'.
+   * @throws {TypeError} probs or targets not a Float64Array (or detached, or a freed `k.alloc` view), options not
+   * an object, an unknown option.
+   * @throws {RangeError} targets, weight or grad not of probs' length; an unknown reduction; probs or targets
+   * outside [0, 1] or NaN, a weight that is negative, infinite or NaN (the first, by index).
+   * @example
+   * ```ts
+   * const k = await createKernel();
+   * const probs = Float64Array.of(0.9, 0.2, 0.6);
+   * const targets = Float64Array.of(1, 0.25, 0.5);
+   * const grad = new Float64Array(probs.length);
+   * const loss = k.bce(probs, targets, { grad }); // mean over 3; grad = d loss / d probs
+   * const each = k.bce(probs, targets, { reduction: 'none' }); // Float64Array(3)
+   * ```
    */
   bce: BinaryLoss<LossOptions>;
   /**
-   * Binary cross-entropy of logits x against soft targets t in [0, 1]:
-   * posWeight t softplus(-x) + (1-t) softplus(x) (PyTorch's F.binary_cross_entropy_with_logits).
+   * Binary cross-entropy of logits x against soft targets t per element:
+   * posWeight t softplus(-x) + (1-t) softplus(x). `grad`, w.r.t. x: (posWeight t + 1 - t) sigmoid(x) - posWeight t.
+   *
+   * PyTorch: `F.binary_cross_entropy_with_logits(logits, targets, weight=weight,
+   * pos_weight=torch.tensor(posWeight), reduction=...)`.
+   * @param logits - Logits, not NaN, length N.
+   * @param targets - Soft targets in [0, 1], length N.
+   * @param options - `reduction`, `weight`, `grad` (w.r.t. logits), `posWeight`; default { reduction: 'mean' }.
+   * @returns The mean or the sum; a new Float64Array of N losses for 'none'.
+   * @throws {TypeError} logits or targets not a Float64Array (or detached, or a freed `k.alloc` view), options not
+   * an object, an unknown option, posWeight not a number.
+   * @throws {RangeError} targets, weight or grad not of logits' length; an unknown reduction; a NaN logit, targets
+   * outside [0, 1] or NaN, a weight or posWeight that is negative, infinite or NaN (the first, by index).
    */
   bceWithLogits: BinaryLoss<BceWithLogitsOptions>;
 }

@@ -8,6 +8,11 @@ import { cb } from './cb.js';
 import { log, log1p } from './elementwise.js';
 import { softmax } from './softmax.js';
 
+/**
+ * The pure TypeScript implementation (`backend` 'js'): the same functions, options and errors as a kernel, no
+ * WebAssembly and nothing to await; results agree with the kernels to within the documented accuracy.
+ * `alloc` returns plain arrays and `memoryBytes()` is 0.
+ */
 export const reference: Softxent = {
   backend: 'js',
   memoryBytes: () => 0,

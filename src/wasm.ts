@@ -1,0 +1,60 @@
+// The raw exports of the WebAssembly builds and what a family needs of a kernel: types only, in a
+// module of their own so that kernel.ts (which imports the families) is imported by none of them.
+import type { Arena } from './arena.js';
+
+/** The raw exports of build/softxent*.wasm (assembly/index.ts). */
+export interface Exports {
+  memory: WebAssembly.Memory;
+  RES: WebAssembly.Global;
+  heapBase(): number;
+  log(px: number, pout: number, n: number): void;
+  log1p(px: number, pout: number, n: number): void;
+  bce(pp: number, pt: number, pw: number, pout: number, pg: number, n: number, gscale: number): number;
+  bceWithLogits(
+    px: number,
+    pt: number,
+    pw: number,
+    pout: number,
+    pg: number,
+    n: number,
+    gscale: number,
+    posWeight: number,
+  ): number;
+  cbLogNorm(pv: number, pout: number, n: number): number;
+  cbLogNormWithLogits(pv: number, pout: number, n: number): number;
+  cbMean(pv: number, pout: number, n: number, logits: number): number;
+  cbNll(px: number, pv: number, pw: number, pout: number, pg: number, n: number, gscale: number): number;
+  cbNllWithLogits(px: number, pv: number, pw: number, pout: number, pg: number, n: number, gscale: number): number;
+  softmax(
+    pz: number,
+    pt: number,
+    pcw: number,
+    pw: number,
+    pout: number,
+    pg: number,
+    rows: number,
+    classes: number,
+    keep: number,
+    add: number,
+    gscale: number,
+    flags: number,
+  ): number;
+  entropy(
+    pt: number,
+    pcw: number,
+    pw: number,
+    pout: number,
+    rows: number,
+    classes: number,
+    keep: number,
+    add: number,
+  ): number;
+}
+
+/** What a family needs from a WebAssembly kernel. */
+export interface Wasm {
+  readonly ex: Exports;
+  readonly arena: Arena;
+  /** Byte address of the kernels' result area (sum hi, sum lo, bad argument, infinity flags). */
+  readonly res: number;
+}
