@@ -1,12 +1,19 @@
 // Two projects run the same tests: in Node, and in headless Chromium (Debian's /usr/bin/chromium,
 // driven by Playwright; no browser download works here). Tests that need Node itself (files, child
-// processes, workers, a browser of their own, 6 GiB of arrays) run in Node only.
+// processes, workers, a browser of their own, 6 GiB of arrays, the source tree) run in Node only.
 import { existsSync } from 'node:fs';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const NODE_ONLY = ['test/consumer.test.ts', 'test/demo.test.ts', 'test/large.test.ts'];
+const NODE_ONLY = [
+  'test/bench.test.ts',
+  'test/consumer.test.ts',
+  'test/demo.test.ts',
+  'test/dts.test.ts',
+  'test/imports.test.ts',
+  'test/large.test.ts',
+];
 const hasChromium = existsSync(CHROMIUM);
 
 // Said before the run and again after it (once, though vitest may load this file more than once).

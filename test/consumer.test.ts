@@ -1,8 +1,8 @@
 // The package as its users get it: `npm pack`, installed offline from the tarball into a temporary
 // project, then used from Node ESM, Node require(), a Vite production build in Chromium, a plain
 // <script type="module"> in Chromium (no bundler), a Web Worker and a Node worker_threads worker.
-// Each computes what this process computes from src/, bit for bit. Also runs the examples/ that the
-// README quotes, and checks that the README quotes them as they are.
+// Each computes what this process computes from src/, bit for bit. Also runs the examples/ that
+// docs/embedding.md quotes, and checks that it quotes them as they are.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -113,7 +113,7 @@ describe('the packed package, installed offline from its tarball', () => {
       expect(existsSync(join(pkg, f)), f).toBe(true);
     }
     for (const f of ['src', 'assembly', 'test', 'bench', 'examples']) expect(existsSync(join(pkg, f)), f).toBe(false);
-    // Size budgets (README "Size and start-up"): today 147 KiB (24 KiB gzipped) and 10 KiB (4 KiB).
+    // Size budgets (docs/embedding.md, "Size and start-up"): today 147 KiB (24 KiB gzipped) and 10 KiB (4 KiB).
     for (const [f, raw, gz] of [
       ['build/softxent.simd.wasm', 192, 32],
       ['build/softxent.wasm', 16, 8],
@@ -234,7 +234,7 @@ window.inWorker = await inWorker;
     expect(await load<string>('plain.html', "'result' in window", 'window.result')).toBe(expected);
   });
 
-  inChromium('Chromium: examples/plain, the README snippet without a bundler', async () => {
+  inChromium('Chromium: examples/plain, the docs/embedding.md snippet without a bundler', async () => {
     const out = await load<string>('example.html', `${OUT}.startsWith('{')`, OUT);
     expect(JSON.parse(out)).toEqual(await exampleValues());
   });
@@ -246,9 +246,9 @@ window.inWorker = await inWorker;
   });
 });
 
-describe('the README', () => {
+describe('docs/embedding.md', () => {
   it('quotes every example file as it is', () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const doc = readFileSync(join(ROOT, 'docs', 'embedding.md'), 'utf8');
     for (const f of [
       'plain/index.html',
       'vite/main.js',
@@ -256,7 +256,7 @@ describe('the README', () => {
       'node-worker/main.mjs',
       'node-worker/worker.mjs',
     ]) {
-      expect(readme, f).toContain(readFileSync(join(EXAMPLES, f), 'utf8').trim());
+      expect(doc, f).toContain(readFileSync(join(EXAMPLES, f), 'utf8').trim());
     }
   });
 });
