@@ -1,7 +1,10 @@
 // npm run bench: the headline (every op at N = 2^20: the plain JS loop, the SIMD build through the
 // copying API and on k.alloc arrays, TF.js where it has the op, the targets met or missed) in about a
 // minute, with a progress line per op on stderr; `--full` for the exhaustive report. `--help` says all.
-// Times the built package (dist/, what users run; npm's prebench builds what is stale).
+// Times the built package (dist/, what users run; npm's prebench builds what is stale), in a Node run
+// with --no-wasm-dynamic-tiering: every wasm function is compiled by the optimizing tier up front.
+// With V8's dynamic tiering a large kernel sometimes ran in the baseline tier for a whole op's rounds
+// (bce at 8.7-13 ns/el instead of 6 in 3 of 12 runs), so the figures would be a lottery.
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';

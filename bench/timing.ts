@@ -23,9 +23,10 @@ export async function time(n: number, plan: Plan, tasks: Task[]): Promise<Record
     const bench = new Bench({
       time: plan.ms,
       iterations: plan.calls,
+      // V8 tiers wasm and JS up while they run: a quarter second first, so that rounds time the top tier.
       warmup: first || plan.ms > 0,
       warmupIterations: first ? 2 : 1,
-      warmupTime: first ? Math.max(plan.ms, 20) : 0,
+      warmupTime: first ? Math.max(plan.ms, 250) : 0,
       throws: true,
     });
     for (const [name, f] of tasks) bench.add(name, f);
