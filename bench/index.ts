@@ -7,10 +7,12 @@
 // (bce at 8.7-13 ns/el instead of 6 in 3 of 12 runs), so the figures would be a lottery.
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createKernel, reference, type Softxent } from '../dist/index.js';
 import { chunkSweep } from './chunk.js';
-import { type Data, inKernel, makeData, OPS, type Op } from './ops.js';
+import { asFloat32, type Data, inKernel, makeData, OPS, type Op } from './ops.js';
 import { startup } from './startup.js';
 import { barChart } from './svg.js';
 import { loadTfjs, tfjsLabel } from './tfjs.js';
@@ -20,15 +22,18 @@ const HELP = `npm run bench [-- options]
 
 Default: the headline, about a minute after the build. Every op at N = 2^20: the plain JS loop a
 user would write, softxent's SIMD build through the copying API and on k.alloc arrays (zero-copy),
-TF.js's float32 loss where it has the op; speedups, each issue target met or missed. A progress
-line per op on stderr; the table on stdout; writes bench/results/latest.md and latest.svg.
+each with float64 and float32 data, TF.js's float32 loss where it has the op; then the per-call
+time at N = 1, 16, 64, 1024; speedups, each issue target met or missed. A progress line per op on
+stderr; the tables on stdout; writes bench/results/latest.md and latest.svg.
 
-  --full        the exhaustive report (about 10 minutes): N = 2^10 and 2^20 with the reference,
-                scalar build and memory-floor columns, small batches (N = 1, 16, 1024), start-up
+  --full        the exhaustive report (about 5 minutes): N = 2^10 and 2^20 with the reference,
+                scalar build and memory-floor columns, small batches, start-up
                 and size, the chunk sweep; writes bench/results/full.md and full.svg
   --op NAME     only the ops whose name contains NAME (case-insensitive; e.g. --op softmax);
                 prints the table, writes no file
-  --rounds N    interleaved rounds per op (default 11; 7 with --full)
+  --rounds N    interleaved rounds per op (default 9; 7 with --full)
+  --baseline DIR  also time another build's dist/ (e.g. main's before a change) through the
+                copying API, side by side: the 'baseline' column and its target
   --quick       one short round at small N, to check the script (figures meaningless, no file)
   --help        this text
 
@@ -39,6 +44,7 @@ const { values: args } = parseArgs({
     full: { type: 'boolean', default: false },
     op: { type: 'string' },
     rounds: { type: 'string' },
+    baseline: { type: 'string' },
     quick: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -52,7 +58,7 @@ if (ops.length === 0) {
   console.error(`bench: no op matches --op ${args.op}; the ops: ${OPS.map((o) => o.name).join(', ')}`);
   process.exit(2);
 }
-const rounds = Number(args.rounds ?? (args.full ? 7 : 11));
+const rounds = Number(args.rounds ?? (args.full ? 7 : 9));
 if (!Number.isInteger(rounds) || rounds < 1) {
   console.error(`bench: --rounds ${args.rounds} is not a positive integer`);
   process.exit(2);
@@ -65,14 +71,17 @@ const PLAN: Plan = quick
   ? { rounds: 1, calls: 2, ms: 0 }
   : full
     ? { rounds, calls: 10, ms: 100 }
-    : { rounds, calls: 5, ms: 0 };
-const SMALL = [1, 16, 1024];
+    : { rounds, calls: 4, ms: 0 };
+const SMALL = [1, 16, 64, 1024];
 
 const PLAIN = 'plain JS';
 const SIMD = 'wasm-simd';
+const SIMD32 = 'wasm-simd f32';
 const ZC = 'zero-copy';
+const ZC32 = 'zero-copy f32';
 const FLOOR = 'memory floor';
 const TF = 'TF.js f32 loss';
+const BEFORE = 'baseline';
 
 /** An issue's speed target: the speedup of `col` over `base` at n is at least `min`. */
 interface Target {
@@ -88,6 +97,16 @@ const TARGETS: Target[] = [
   { issue: 6, what: 'zero-copy vs plain JS', col: ZC, base: PLAIN, min: 4, n: BIG },
   { issue: 6, what: 'vs TF.js (float32, loss alone)', col: SIMD, base: TF, min: 2, n: BIG },
   { issue: 6, what: 'copying API vs plain JS', col: SIMD, base: PLAIN, min: 2, n: 2 ** 10 },
+  { issue: 13, what: 'float32 vs float64 inputs (copying)', col: SIMD32, base: SIMD, min: 0.95, n: BIG },
+  { issue: 13, what: 'float32 vs float64 inputs (zero-copy)', col: ZC32, base: ZC, min: 0.95, n: BIG },
+  { issue: 13, what: `vs ${BEFORE}`, col: SIMD, base: BEFORE, min: 0.97, n: BIG },
+];
+
+/** Small batches, per call against the plain loop: N = 1 within 4x, N = 16 as fast, N = 64 1.5x faster. */
+const SMALL_TARGETS: Target[] = [
+  { issue: 13, what: 'small batch vs plain JS', col: SIMD, base: PLAIN, min: 0.25, n: 1 },
+  { issue: 13, what: 'small batch vs plain JS', col: SIMD, base: PLAIN, min: 1, n: 16 },
+  { issue: 13, what: 'small batch vs plain JS', col: SIMD, base: PLAIN, min: 1.5, n: 64 },
 ];
 
 progress(`softxent bench: ${full ? 'full report' : 'headline'}, ${ops.length} op(s), ${PLAN.rounds} round(s)`);
@@ -99,6 +118,12 @@ const kernels: [string, Softxent][] = full
       [SIMD, simd],
     ]
   : [[SIMD, simd]];
+// --baseline DIR: another build of softxent (its dist/), e.g. main's before a change, side by side.
+const before = args.baseline
+  ? await (
+      (await import(pathToFileURL(resolve(args.baseline, 'index.js')).href)) as { createKernel(): Promise<Softxent> }
+    ).createKernel()
+  : undefined;
 const tf = ops.some((o) => o.tfjs) ? await loadTfjs() : null;
 if (tf) progress(`TF.js column: ${await tfjsLabel(tf)}`);
 
@@ -106,14 +131,16 @@ if (tf) progress(`TF.js column: ${await tfjsLabel(tf)}`);
 const fits = (op: Op, n: number) => n % (op.classes ?? 1) === 0;
 
 /** The variants of one op at one size. */
-function tasks(op: Op, d: Data, dk: Data, extra: boolean): Task[] {
+function tasks(op: Op, d: Data, v: Variants, extra: boolean): Task[] {
   const list: Task[] = [[PLAIN, () => op.plain(d)]];
   for (const [name, k] of kernels) list.push([name, () => op.lib(k, d)]);
-  list.push([ZC, () => op.lib(simd, dk)]);
+  list.push([ZC, () => op.lib(simd, v.zc)]);
   if (!extra) return list;
+  list.push([SIMD32, () => op.lib(simd, v.f32)], [ZC32, () => op.lib(simd, v.zc32)]);
+  if (before) list.push([BEFORE, () => op.lib(before, d)]);
   if (full) {
-    const src = [d.p, d.t];
     const dst = [new Float64Array(d.n), new Float64Array(d.n)];
+    const src = [d.p, d.t];
     list.push([
       FLOOR,
       () => {
@@ -123,6 +150,13 @@ function tasks(op: Op, d: Data, dk: Data, extra: boolean): Task[] {
   }
   if (tf && op.tfjs) list.push([TF, op.tfjs(tf, d)]);
   return list;
+}
+
+/** The data of the library's other variants: float32 copies, and both in the kernel's memory. */
+interface Variants {
+  f32: Data;
+  zc: Data & { free(): void };
+  zc32: Data & { free(): void };
 }
 
 interface Row {
@@ -141,9 +175,10 @@ async function run(sizes: number[], plan: Plan, extra: boolean, label: string): 
     const todo = ops.filter((o) => fits(o, n));
     progress(`${label}N = ${pow(n)}: preparing data`);
     const d = makeData(n);
-    const dk = inKernel(simd, d);
+    const f32 = asFloat32(d);
+    const v: Variants = { f32, zc: inKernel(simd, d), zc32: inKernel(simd, f32, 'float32') };
     for (const [i, op] of todo.entries()) {
-      const r: Row = { op, n, ns: await time(n, plan, tasks(op, d, dk, extra)) };
+      const r: Row = { op, n, ns: await time(n, plan, tasks(op, d, v, extra)) };
       rows.push(r);
       const parts = Object.keys(r.ns)
         .filter((c) => c !== PLAIN)
@@ -152,7 +187,8 @@ async function run(sizes: number[], plan: Plan, extra: boolean, label: string): 
         `${label}[${i + 1}/${todo.length}] ${op.name} at N = ${pow(n)}: ${PLAIN} ${fmt(r.ns[PLAIN])} ns/el, ${parts.join(', ')}`,
       );
     }
-    dk.free();
+    v.zc.free();
+    v.zc32.free();
   }
   return rows;
 }
@@ -212,7 +248,7 @@ function chart(rows: Row[], series: string[], marker?: string): string {
 }
 
 const rows = await run(SIZES, PLAN, true, '');
-const cols = [PLAIN, ...kernels.map(([name]) => name), ZC, FLOOR, TF];
+const cols = [PLAIN, ...kernels.map(([name]) => name), SIMD32, ZC, ZC32, BEFORE, FLOOR, TF];
 const main = table(rows, cols);
 const cpu = `${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores), Node ${process.version}`;
 const sections = [
@@ -231,28 +267,37 @@ const sections = [
   '',
   ...main,
   '',
+];
+
+progress(`small batches: per-call time at N = ${SMALL.join(', ')}`);
+const small = await run(
+  SMALL,
+  { rounds: quick ? 1 : 5, calls: 10, ms: quick ? 0 : 10, warmup: 50 },
+  false,
+  'small batches ',
+);
+sections.push(
+  '## Small batches',
+  '',
+  'Time per call (validation, arena, kernel, reduction) at small N, ns per call; (x) is the speedup over',
+  'the plain JS loop. Targets of issue 13: at N = 1 within 4x of the plain loop, at N = 16 as fast, at',
+  'N = 64 1.5x faster.',
+  '',
+  '| op | N | plain JS ns/call | wasm-simd ns/call | zero-copy ns/call | target (issue 13) |',
+  '|---|---:|---:|---:|---:|---:|',
+  ...small.map((r) => {
+    const t = SMALL_TARGETS.find((x) => x.n === r.n);
+    const cell = (c: string) => `${fmt(r.ns[c] * r.n)} (${speedup(r, c).toFixed(2)}x)`;
+    return `| ${r.op.name} | ${r.n} | ${fmt(r.ns[PLAIN] * r.n)} | ${cell(SIMD)} | ${cell(ZC)} | ${t ? `≥ ${t.min}x: ${check(r, t)}` : '-'} |`;
+  }),
+  '',
   `Targets met (${met.length} of ${met.length + missed.length}): ${met.join('; ') || 'none'}.`,
   '',
   `Targets missed (${missed.length}): ${missed.join('; ') || 'none'}.`,
   '',
-];
+);
 
 if (full) {
-  progress('small batches: per-call time at N = 1, 16, 1024');
-  const small = await run(SMALL, { rounds: quick ? 1 : 5, calls: 10, ms: quick ? 0 : 40 }, false, 'small batches ');
-  sections.push(
-    '## Small batches',
-    '',
-    'Time per call (validation, arena, kernel, reduction) at small N, ns per call.',
-    '',
-    '| op | N | plain JS | wasm-simd | zero-copy | wasm-simd vs plain JS |',
-    '|---|---:|---:|---:|---:|---:|',
-    ...small.map(
-      (r) =>
-        `| ${r.op.name} | ${r.n} | ${fmt(r.ns[PLAIN] * r.n)} | ${fmt(r.ns[SIMD] * r.n)} | ${fmt(r.ns[ZC] * r.n)} | ${speedup(r, SIMD).toFixed(2)}x |`,
-    ),
-    '',
-  );
   progress('start-up and size: fresh Node processes and Chromium contexts');
   sections.push(await startup());
   sections.push(await chunkSweep(ops, quick ? PLAN : { rounds: 5, calls: 5, ms: 0 }));
@@ -265,7 +310,8 @@ if (!quick && !args.op) {
   const name = full ? 'full' : 'latest';
   const at = (f: string) => new URL(`./results/${f}`, import.meta.url);
   writeFileSync(at(`${name}.md`), md);
-  writeFileSync(at(`${name}.svg`), chart(rows, [PLAIN, ...kernels.map(([c]) => c), ZC, TF], full ? FLOOR : undefined));
+  const series = [PLAIN, ...kernels.map(([c]) => c), SIMD32, ZC, ZC32, TF];
+  writeFileSync(at(`${name}.svg`), chart(rows, series, full ? FLOOR : undefined));
   progress(`wrote bench/results/${name}.md and ${name}.svg`);
 }
 progress('done');

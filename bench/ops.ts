@@ -1,17 +1,53 @@
 // The benchmarked operations: each as the obvious hand-written JS loop (no validation) and through
 // the library API, over the same data.
 import type * as Tf from '@tensorflow/tfjs-core';
-import type { KernelArray, Softxent } from '../src/index.js';
+import type { Dtype, FloatArray, KernelArray, Softxent } from '../src/index.js';
 
 export interface Data {
   n: number;
-  p: Float64Array;
-  x: Float64Array;
-  t: Float64Array;
-  out: Float64Array;
-  grad: Float64Array;
+  p: FloatArray;
+  x: FloatArray;
+  t: FloatArray;
+  out: FloatArray;
+  grad: FloatArray;
   /** Soft labels per class count: t normalized over each row of C. */
-  soft(C: number): Float64Array;
+  soft(C: number): FloatArray;
+}
+
+/** Data whose arrays come from `make` (each made once, on first use) as copies of `d`'s. */
+function derived(d: Data, make: (a: FloatArray) => { array: FloatArray }): Data & { blocks: { array: FloatArray }[] } {
+  const cache = new Map<string, { array: FloatArray }>();
+  const get = (key: string, a: () => FloatArray) => {
+    let b = cache.get(key);
+    if (!b) {
+      b = make(a());
+      cache.set(key, b);
+    }
+    // a kernel array's view is read on each use: it may have been detached by growth
+    return b.array;
+  };
+  return {
+    n: d.n,
+    get p() {
+      return get('p', () => d.p);
+    },
+    get x() {
+      return get('x', () => d.x);
+    },
+    get t() {
+      return get('t', () => d.t);
+    },
+    get out() {
+      return get('out', () => d.out);
+    },
+    get grad() {
+      return get('grad', () => d.grad);
+    },
+    soft: (C) => get(`soft${C}`, () => d.soft(C)),
+    get blocks() {
+      return [...cache.values()];
+    },
+  };
 }
 
 export function makeData(n: number, seed = 1): Data {
@@ -48,44 +84,21 @@ export function makeData(n: number, seed = 1): Data {
   };
 }
 
-/** The same data in k's own memory (k.alloc), for the zero-copy variant; views re-read on each use. */
-export function inKernel(k: Softxent, d: Data): Data & { free(): void } {
-  const put = (a: Float64Array): KernelArray => {
-    const b = k.alloc(a.length);
+/** The same data as Float32Arrays (each value rounded once). */
+export const asFloat32 = (d: Data): Data => derived(d, (a) => ({ array: Float32Array.from(a) }));
+
+/** The same data in k's own memory (k.alloc of `dtype`), for the zero-copy variants. */
+export function inKernel(k: Softxent, d: Data, dtype: Dtype = 'float64'): Data & { free(): void } {
+  const data = derived(d, (a) => {
+    const b: KernelArray<FloatArray> = dtype === 'float32' ? k.alloc(a.length, 'float32') : k.alloc(a.length);
     b.array.set(a);
     return b;
-  };
-  const [p, x, t, out, grad] = [d.p, d.x, d.t, d.out, d.grad].map(put);
-  const soft = new Map<number, KernelArray>();
-  return {
-    n: d.n,
-    get p() {
-      return p.array;
-    },
-    get x() {
-      return x.array;
-    },
-    get t() {
-      return t.array;
-    },
-    get out() {
-      return out.array;
-    },
-    get grad() {
-      return grad.array;
-    },
-    soft(C) {
-      let b = soft.get(C);
-      if (!b) {
-        b = put(d.soft(C));
-        soft.set(C, b);
-      }
-      return b.array;
-    },
+  });
+  return Object.assign(data, {
     free() {
-      for (const b of [p, x, t, out, grad, ...soft.values()]) b.free();
+      for (const b of data.blocks) (b as KernelArray<FloatArray>).free();
     },
-  };
+  });
 }
 
 /** Softmax cross-entropy with its gradient, the obvious JS: max, exp (kept in grad), sums, scaling. */

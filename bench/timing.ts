@@ -11,6 +11,8 @@ export interface Plan {
   calls: number;
   /** Time budget per variant per round, ms (0: the calls alone decide). */
   ms: number;
+  /** Warm-up per variant before the first round, ms (default 250). */
+  warmup?: number;
 }
 
 export type Task = [name: string, run: () => unknown];
@@ -23,10 +25,10 @@ export async function time(n: number, plan: Plan, tasks: Task[]): Promise<Record
     const bench = new Bench({
       time: plan.ms,
       iterations: plan.calls,
-      // V8 tiers wasm and JS up while they run: a quarter second first, so that rounds time the top tier.
+      // V8 optimizes JS while it runs: a quarter second first, so that rounds time the top tier.
       warmup: first || plan.ms > 0,
       warmupIterations: first ? 2 : 1,
-      warmupTime: first ? Math.max(plan.ms, 250) : 0,
+      warmupTime: first ? Math.max(plan.ms, plan.warmup ?? 250) : 0,
       throws: true,
     });
     for (const [name, f] of tasks) bench.add(name, f);

@@ -2,9 +2,11 @@
 // kernel's heap. Calls stream their arrays through it chunk by chunk, so memory stays bounded whatever
 // the length. A multi-class row longer than a chunk widens the slots to one row (up to MAX_SLOT
 // elements, 48 MiB in all). Views are rebuilt whenever the memory has grown (growth detaches old
-// buffers). Arrays that already live in the kernel's memory (`k.alloc`) are not copied: the kernel
-// reads and writes them where they are.
+// buffers). Float64Arrays that already live in the kernel's memory (`k.alloc`) are not copied: the
+// kernel reads and writes them where they are. A Float32Array travels as float32 (half the bytes) and
+// is promoted to float64 inside the slot by the module (`promote`), outputs demoted on the way out.
 import type { Heap } from './memory.js';
+import type { FloatArray } from './types.js';
 
 /** Arrays one call can stream: up to four inputs and two outputs. */
 export const SLOTS = 6;
@@ -13,11 +15,35 @@ export const SLOTS = 6;
 export const MAX_SLOT = 2 ** 20;
 
 /**
- * Elements per chunk. Measured with bench/chunk.ts (N = 2^20, ns/element through the API): 512 and
- * 1024 pay the per-chunk overhead (~0.5 us), 16384 to 65536 are best; 16384 keeps the 6 slots
- * (768 KiB) inside a 1 MiB L2.
+ * Elements per chunk. Measured with the chunk sweep of `npm run bench -- --full` (N = 2^20, ns/element
+ * through the API): 512 and 1024 pay the per-chunk overhead (~0.5 us), 16384 to 65536 are best; 16384
+ * keeps the 6 slots (768 KiB) inside a 1 MiB L2.
  */
 export const DEFAULT_CHUNK = 16384;
+
+/** Below this many elements a copy is a plain loop: cheaper than `set` over a new `subarray`. */
+const SHORT = 64;
+
+/** An input of `directOut`: an array in the kernel's memory, or false (elsewhere) or absent. */
+type Input = FloatArray | false | undefined;
+
+/** The module's float32 conversions (assembly/convert.ts), over byte addresses. */
+export interface Convert {
+  promote(src: number, dst: number, n: number): void;
+  demote(src: number, dst: number, n: number): void;
+}
+
+/** Whether input b (if any) shares no byte with a. */
+const apart = (a: FloatArray, b: Input) =>
+  !b || b.byteOffset >= a.byteOffset + a.byteLength || b.byteOffset + b.byteLength <= a.byteOffset;
+
+function loop64(src: Float64Array, start: number, len: number, dst: Float64Array, at: number): void {
+  for (let i = 0; i < len; i++) dst[at + i] = src[start + i];
+}
+
+function loop32(src: Float32Array, start: number, len: number, dst: Float32Array, at: number): void {
+  for (let i = 0; i < len; i++) dst[at + i] = src[start + i];
+}
 
 export class Arena {
   readonly chunk: number;
@@ -25,11 +51,18 @@ export class Arena {
   private slot = 0;
   private base = 0;
   private readonly heap_: Heap;
+  private readonly cv: Convert;
 
-  constructor(heap: Heap, chunk: number) {
+  constructor(heap: Heap, chunk: number, cv: Convert) {
     this.heap_ = heap;
     this.chunk = chunk;
+    this.cv = cv;
     this.fit(chunk);
+  }
+
+  /** Whether the slots hold `elems` elements each already. */
+  fits(elems: number): boolean {
+    return elems <= this.slot;
   }
 
   /** Widens the slots to hold `elems` elements each (a new block); false beyond MAX_SLOT. */
@@ -44,30 +77,48 @@ export class Arena {
 
   /**
    * `fit`, keeping the caller's arrays usable: views of the kernel's memory are detached if it grows,
-   * so they are rebuilt over the new buffer (same place, same length).
+   * so they are rebuilt over the new buffer (same place, same length, same type). `mask`: bit i set
+   * where arrays[i] lives in kernel memory (validation's `kernel` mask).
    */
-  fitKeeping<T extends readonly (Float64Array | undefined)[]>(elems: number, arrays: T): T | undefined {
+  fitKeeping<T extends readonly (FloatArray | undefined)[]>(elems: number, arrays: T, mask: number): T | undefined {
     const before = this.heap_.buffer;
-    const at = arrays.map((a) => (a && a.buffer === before ? [a.byteOffset, a.length] : undefined));
+    const at = arrays.map((a, i) =>
+      a && mask & (1 << i) && a.buffer === before ? [a.byteOffset, a.length] : undefined,
+    );
     if (!this.fit(elems)) return undefined;
     const now = this.heap_.buffer;
     if (now === before) return arrays;
     return arrays.map((a, i) => {
       const p = at[i];
-      return p ? new Float64Array(now, p[0], p[1]) : a;
+      if (!p) return a;
+      return a instanceof Float32Array ? new Float32Array(now, p[0], p[1]) : new Float64Array(now, p[0], p[1]);
     }) as unknown as T;
   }
 
-  /** Whether `a` lives in the kernel's memory (validation has checked that its block is live). */
-  direct(a: Float64Array | undefined): boolean {
-    return a !== undefined && a.buffer === this.heap_.buffer;
+  /** Whether `a` lives in this kernel's memory, given validation's bit for it (0: in no kernel's). */
+  own(a: FloatArray | undefined, bit: number): boolean {
+    return bit !== 0 && a !== undefined && a.buffer === this.heap_.buffer;
   }
 
-  /** Whether output `a` can be written in place: in the kernel's memory and overlapping no input there. */
-  directOut(a: Float64Array | undefined, ins: readonly (Float64Array | undefined)[]): boolean {
-    if (!a || !this.direct(a)) return false;
-    const [lo, hi] = [a.byteOffset, a.byteOffset + a.byteLength];
-    return ins.every((b) => !b || !this.direct(b) || b.byteOffset >= hi || b.byteOffset + b.byteLength <= lo);
+  /**
+   * Whether output `a` (`own`: in this kernel's memory) is written where it is: a Float64Array
+   * overlapping none of the inputs that live in the kernel's memory (the others: false). A float32
+   * output always goes through its slot.
+   */
+  directOut(a: FloatArray | undefined, own: boolean, i0?: Input, i1?: Input, i2?: Input): boolean {
+    if (!own || !(a instanceof Float64Array)) return false;
+    return apart(a, i0) && apart(a, i1) && apart(a, i2);
+  }
+
+  /**
+   * Copies src[start, start + len) into dst at `at`, arrays of one type: every copy between JavaScript
+   * and the slots. Short copies loop, in a function per type so that each loop stays monomorphic.
+   */
+  copy(src: FloatArray, start: number, len: number, dst: FloatArray, at: number): void {
+    if (len >= 8 && start === 0 && len === src.length) dst.set(src, at);
+    else if (len >= SHORT) dst.set(src.subarray(start, start + len), at);
+    else if (src instanceof Float64Array) loop64(src, start, len, dst as Float64Array, at);
+    else loop32(src, start, len, dst as Float32Array, at);
   }
 
   /** Byte address of slot k. */
@@ -84,47 +135,67 @@ export class Arena {
     return this.heap_.buffer.byteLength;
   }
 
-  /** Byte address of elements [start, start + len) of input `a`: where it is, or copied into slot k. */
-  place(a: Float64Array | undefined, k: number, start: number, len: number): number {
+  /**
+   * Byte address of elements [start, start + len) of input `a` as float64: where it is (a Float64Array
+   * that is `own`, in this kernel's memory), or placed in slot k, promoted from float32 by the module.
+   */
+  place(a: FloatArray | undefined, own: boolean, k: number, start: number, len: number): number {
     if (!a) return 0;
-    if (this.direct(a)) return a.byteOffset + start * 8;
-    this.heap().set(a.subarray(start, start + len), this.ptr(k) / 8);
-    return this.ptr(k);
+    const slot = this.ptr(k);
+    if (own) {
+      if (a instanceof Float64Array) return a.byteOffset + start * 8;
+      this.cv.promote(a.byteOffset + start * 4, slot, len);
+    } else if (a instanceof Float64Array) {
+      this.copy(a, start, len, this.heap_.view, slot / 8);
+    } else {
+      this.copy(a, start, len, this.heap_.view32, slot / 4);
+      this.cv.promote(slot, slot, len);
+    }
+    return slot;
   }
 
-  /** Copies `len` elements of slot k into output `a` at `start`. */
-  collect(a: Float64Array, k: number, start: number, len: number): void {
-    const h = this.heap();
-    a.set(h.subarray(this.ptr(k) / 8, this.ptr(k) / 8 + len), start);
+  /** Byte address where the kernel writes output `a`'s chunk from `start`: in place (`direct`) or slot k. */
+  out(a: FloatArray | undefined, direct: boolean, k: number, start: number): number {
+    return !a ? 0 : direct ? a.byteOffset + start * 8 : this.ptr(k);
   }
 
   /**
-   * Streams n elements: for each chunk, copies the present inputs into slots 0.., runs `body` with
-   * the byte addresses (0 for an absent array) and copies the present outputs back from the slots
-   * after the inputs'. Arrays in the kernel's memory are passed where they are (an output that
-   * overlaps such an input goes through its slot). Stops at the first chunk where body returns false.
+   * Delivers `len` float64 results of slot k into output `a` (`own`: in this kernel's memory) at
+   * `start`, rounded once where `a` is float32.
    */
-  stream(
-    n: number,
-    ins: readonly (Float64Array | undefined)[],
-    outs: readonly (Float64Array | undefined)[],
-    body: (ptrs: readonly number[], len: number, start: number) => boolean,
-  ): void {
-    const ni = ins.length;
-    const direct = outs.map((a) => this.directOut(a, ins));
-    const ptrs: number[] = new Array(ni + outs.length).fill(0);
-    for (let start = 0; start < n; start += this.chunk) {
-      const len = Math.min(this.chunk, n - start);
-      for (let k = 0; k < ni; k++) ptrs[k] = this.place(ins[k], k, start, len);
-      for (let j = 0; j < outs.length; j++) {
-        const a = outs[j];
-        ptrs[ni + j] = a ? (direct[j] ? a.byteOffset + start * 8 : this.ptr(ni + j)) : 0;
-      }
-      if (!body(ptrs, len, start)) return;
-      for (let j = 0; j < outs.length; j++) {
-        const a = outs[j];
-        if (a && !direct[j]) this.collect(a, ni + j, start, len);
-      }
+  collect(a: FloatArray, own: boolean, k: number, start: number, len: number): void {
+    const slot = this.ptr(k);
+    if (a instanceof Float64Array) {
+      this.copy(this.heap_.view, slot / 8, len, a, start);
+    } else if (own) {
+      this.cv.demote(slot, a.byteOffset + start * 4, len);
+    } else {
+      this.cv.demote(slot, slot, len);
+      this.copy(this.heap_.view32, slot / 4, len, a, start);
     }
+  }
+
+  /**
+   * Runs an elementwise kernel over x into out, chunk by chunk (`mask`: K0 x, K1 out in kernel memory);
+   * `kernel(px, pout, n, arg)` returns -1 or the index of the first element it refused. Returns -1, or
+   * that element's index in x.
+   */
+  map(
+    x: FloatArray,
+    out: FloatArray,
+    mask: number,
+    kernel: (px: number, pout: number, n: number, arg: number) => number,
+    arg = 0,
+  ): number {
+    const ox = this.own(x, mask & 1);
+    const oo = this.own(out, mask & 2);
+    const direct = this.directOut(out, oo, ox && x);
+    for (let start = 0; start < x.length; start += this.chunk) {
+      const len = Math.min(this.chunk, x.length - start);
+      const bad = kernel(this.place(x, ox, 0, start, len), this.out(out, direct, 1, start), len, arg);
+      if (bad >= 0) return start + bad;
+      if (!direct) this.collect(out, oo, 1, start, len);
+    }
+    return -1;
   }
 }

@@ -1,30 +1,51 @@
 // bce, bceWithLogits (and the continuous-Bernoulli NLLs, which share their shape): validate, stream
-// through the arena, reduce.
+// through the arena, reduce. One loop with no closure and no per-chunk allocation: at N = 1 a call is
+// the checks, one copy in, one export call and one copy out.
 import { reduce, Sum } from './sum.js';
-import type { BceWithLogitsOptions, BinaryLoss } from './types.js';
-import { type BinaryFn, binaryCall, elementError } from './validate.js';
+import type { BceWithLogitsOptions, BinaryLoss, FloatArray } from './types.js';
+import { type BinaryFn, binaryCall, elementError, K0, K1, K2, K3 } from './validate.js';
 import type { Wasm } from './wasm.js';
+
+// Slots: prediction, target, weight, per-sample losses, gradient.
+const [P, T, W, OUT, G] = [0, 1, 2, 3, 4];
 
 /** A binary loss of the WebAssembly kernel; pointers in the kernel's argument order. */
 export function binaryLoss(w: Wasm, fn: BinaryFn): BinaryLoss<BceWithLogitsOptions> {
-  return ((first: Float64Array, second: Float64Array, options?: BceWithLogitsOptions) => {
+  const { arena, ex } = w;
+  const r = w.res / 8;
+  const sum = new Sum();
+  const bce = fn === 'bce' || fn === 'bceWithLogits';
+  const kernel = ex[fn] as (...args: number[]) => number;
+  return ((first: FloatArray, second: FloatArray, options?: BceWithLogitsOptions) => {
     const c = binaryCall(fn, first, second, options);
-    const out = c.reduction === 'none' ? new Float64Array(c.n) : undefined;
-    const sum = new Sum();
+    const { n, pred, targets, weight, grad, kernel: k } = c;
+    const out = c.reduction === 'none' ? new Float64Array(n) : undefined;
+    // Which arrays live in this kernel's memory: read where they are, not copied.
+    const oP = arena.own(pred, k & K0);
+    const oT = arena.own(targets, k & K1);
+    const oW = arena.own(weight, k & K2);
+    const oG = arena.own(grad, k & K3);
+    const gDirect = arena.directOut(grad, oG, oP && pred, oT && targets, oW && weight);
+    sum.reset();
     let inf = 0;
-    const h = () => w.arena.heap();
-    const r = w.res / 8;
-    w.arena.stream(c.n, [c.pred, c.targets, c.weight], [out, c.grad], (p, len, start) => {
-      const bad =
-        fn === 'bce' || fn === 'bceWithLogits'
-          ? w.ex[fn](p[0], p[1], p[2], p[3], p[4], len, c.gscale, c.posWeight)
-          : w.ex[fn](p[1], p[0], p[2], p[3], p[4], len, c.gscale);
-      if (bad >= 0) throw elementError(c, h()[r + 2], start + bad);
-      sum.add(h()[r]);
-      sum.add(h()[r + 1]);
-      inf |= h()[r + 3];
-      return true;
-    });
+    for (let start = 0; start < n; start += arena.chunk) {
+      const len = Math.min(arena.chunk, n - start);
+      const pp = arena.place(pred, oP, P, start, len);
+      const pt = arena.place(targets, oT, T, start, len);
+      const pw = arena.place(weight, oW, W, start, len);
+      const po = arena.out(out, false, OUT, start);
+      const pg = arena.out(grad, gDirect, G, start);
+      const bad = bce
+        ? kernel(pp, pt, pw, po, pg, len, c.gscale, c.posWeight)
+        : kernel(pt, pp, pw, po, pg, len, c.gscale);
+      const h = arena.heap();
+      if (bad >= 0) throw elementError(c, h[r + 2], start + bad);
+      sum.add(h[r]);
+      sum.add(h[r + 1]);
+      inf |= h[r + 3];
+      if (out) arena.collect(out, false, OUT, start, len);
+      if (grad && !gDirect) arena.collect(grad, oG, G, start, len);
+    }
     return reduce(c, sum, out, inf);
   }) as BinaryLoss<BceWithLogitsOptions>;
 }

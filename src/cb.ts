@@ -1,37 +1,35 @@
 // The continuous-Bernoulli family on a WebAssembly kernel: log-normalizer, mean, NLL.
 import { binaryLoss } from './binary.js';
-import type { CbFamily } from './types.js';
+import type { CbFamily, Elementwise } from './types.js';
 import { meanOptions, outFor, predError } from './validate.js';
 import type { Wasm } from './wasm.js';
 
 export function cbFamily(w: Wasm): CbFamily {
-  // An elementwise kernel that validates: -1 or the first bad index.
+  // An elementwise kernel that validates: it returns -1 or the first bad index of its chunk.
   const map = (
     fn: string,
     name: string,
     logits: boolean,
     x: unknown,
     out: unknown,
-    run: (p: readonly number[], len: number) => number,
+    kernel: (px: number, pout: number, n: number, arg: number) => number,
+    arg = 0,
   ) => {
-    const [xs, o] = outFor(fn, x, out, name);
-    w.arena.stream(xs.length, [xs], [o], (p, len, start) => {
-      const bad = run(p, len);
-      if (bad >= 0) throw predError(fn, name, logits, start + bad, xs[start + bad]);
-      return true;
-    });
+    const [xs, o, mask] = outFor(fn, x, out, name);
+    const bad = w.arena.map(xs, o, mask, kernel, arg);
+    if (bad >= 0) throw predError(fn, name, logits, bad, xs[bad]);
     return o;
   };
+  const { ex } = w;
   return {
-    cbLogNorm: (probs, out) => map('cbLogNorm', 'probs', false, probs, out, (p, n) => w.ex.cbLogNorm(p[0], p[1], n)),
-    cbLogNormWithLogits: (logits, out) =>
-      map('cbLogNormWithLogits', 'logits', true, logits, out, (p, n) => w.ex.cbLogNormWithLogits(p[0], p[1], n)),
-    cbMean: (v, options, out) => {
+    cbLogNorm: ((probs: unknown, out?: unknown) =>
+      map('cbLogNorm', 'probs', false, probs, out, ex.cbLogNorm)) as Elementwise,
+    cbLogNormWithLogits: ((logits: unknown, out?: unknown) =>
+      map('cbLogNormWithLogits', 'logits', true, logits, out, ex.cbLogNormWithLogits)) as Elementwise,
+    cbMean: ((v: unknown, options: unknown, out?: unknown) => {
       const logits = meanOptions(options);
-      return map('cbMean', logits ? 'logits' : 'probs', logits, v, out, (p, n) =>
-        w.ex.cbMean(p[0], p[1], n, logits ? 1 : 0),
-      );
-    },
+      return map('cbMean', logits ? 'logits' : 'probs', logits, v, out, ex.cbMean, logits ? 1 : 0);
+    }) as CbFamily['cbMean'],
     cbNll: binaryLoss(w, 'cbNll'),
     cbNllWithLogits: binaryLoss(w, 'cbNllWithLogits'),
   };

@@ -1,4 +1,5 @@
-import { badWeight, expectF64, expectLength, inUnit, isWeight, outsideUnit } from './validate.js';
+import type { FloatArray } from './types.js';
+import { badWeight, expectFloat, expectLength, inUnit, isWeight, outsideUnit } from './validate.js';
 
 /** A hard-label dataset of 2N samples (the result of `expandSoftLabels`): every target is 0 or 1. */
 export interface HardLabels {
@@ -21,15 +22,16 @@ export interface HardLabels {
  * @param targets - Soft labels ℓ in [0, 1], x's length.
  * @param weight - Per-sample weight, finite and >= 0, x's length; default all 1.
  * @returns Three new Float64Arrays of length 2N.
- * @throws {TypeError} x, targets or weight (when given) not a Float64Array (or detached, or a freed `k.alloc` view).
+ * @throws {TypeError} x, targets or weight (when given) not a Float64Array or Float32Array (or detached, or a
+ * freed `k.alloc` view).
  * @throws {RangeError} targets or weight not of x's length; a target outside [0, 1] or NaN, a weight that is
  * negative, infinite or NaN (the first, by index).
  */
-export function expandSoftLabels(x: Float64Array, targets: Float64Array, weight?: Float64Array): HardLabels {
+export function expandSoftLabels(x: FloatArray, targets: FloatArray, weight?: FloatArray): HardLabels {
   const fn = 'expandSoftLabels';
-  expectF64(fn, 'x', x);
-  expectF64(fn, 'targets', targets);
-  if (weight !== undefined) expectF64(fn, 'weight', weight);
+  expectFloat(fn, 'x', x);
+  expectFloat(fn, 'targets', targets);
+  if (weight !== undefined) expectFloat(fn, 'weight', weight);
   const n = x.length;
   expectLength(fn, 'targets', targets, n, 'x');
   if (weight !== undefined) expectLength(fn, 'weight', weight, n, 'x');

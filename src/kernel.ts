@@ -7,8 +7,8 @@ import { cbFamily } from './cb.js';
 import { elementwiseFamily } from './elementwise.js';
 import { Heap, heapAlloc } from './memory.js';
 import { softmaxFamily } from './softmax.js';
-import type { Softxent } from './types.js';
-import { allocLength } from './validate.js';
+import type { Dtype, Softxent } from './types.js';
+import { allocFloat32, allocLength } from './validate.js';
 import type { Exports, Wasm } from './wasm.js';
 
 /** Options of `createKernel`. */
@@ -90,11 +90,11 @@ export async function createKernel(options: KernelOptions = {}): Promise<Softxen
   const instance = await WebAssembly.instantiate(await compile(simd), {});
   const ex = instance.exports as unknown as Exports;
   const heap = new Heap(ex.memory, ex.heapBase());
-  const w: Wasm = { ex, arena: new Arena(heap, chunk), res: ex.RES.value as number };
+  const w: Wasm = { ex, arena: new Arena(heap, chunk, ex), res: ex.RES.value as number };
   return {
     backend: simd ? 'wasm-simd' : 'wasm',
     memoryBytes: () => w.arena.bytes(),
-    alloc: (n: number) => heapAlloc(heap, allocLength(n)),
+    alloc: ((n: number, dtype?: Dtype) => heapAlloc(heap, allocLength(n), allocFloat32(dtype))) as Softxent['alloc'],
     ...elementwiseFamily(w),
     ...binaryFamily(w),
     ...cbFamily(w),

@@ -3,20 +3,26 @@
 // top given back when freed; the memory grows (whole 64 KiB pages, never shrinks) only when no free
 // block fits. Growing detaches every view of the old buffer: the registry follows the memory's
 // current buffer so that validation can tell a live block, a freed one and a detached view apart.
-import type { KernelArray } from './types.js';
+import type { FloatArray, KernelArray } from './types.js';
 
 /** Block alignment: a cache line (and more than the 16 bytes a v128 wants). */
 const ALIGN = 64;
 
-const HEAPS = new WeakMap<ArrayBufferLike, Heap>();
+// The heap of a memory's current buffer, as a property of the buffer: a property miss on an ordinary
+// buffer costs ~1 ns where a WeakMap lookup cost ~10 (every array argument of every call asks).
+const HEAP = Symbol('softxent heap');
+
+/** Marks `b` as the current buffer of `heap`'s memory. */
+const tag = (b: ArrayBuffer, heap: Heap) => Object.defineProperty(b, HEAP, { value: heap });
 
 const up = (v: number) => Math.ceil(v / ALIGN) * ALIGN;
 
 export class Heap {
   readonly memory: WebAssembly.Memory;
-  /** The memory's current buffer and a float64 view of it (reading memory.buffer is a slow host call). */
+  /** The memory's current buffer and views of it (reading memory.buffer is a slow host call). */
   buffer: ArrayBuffer;
   view: Float64Array;
+  view32: Float32Array;
   /** End of the highest block. */
   private top: number;
   /** Free blocks below top, in address order, never adjacent. */
@@ -30,7 +36,8 @@ export class Heap {
     this.top = up(base);
     this.buffer = memory.buffer;
     this.view = new Float64Array(this.buffer);
-    HEAPS.set(this.buffer, this);
+    this.view32 = new Float32Array(this.buffer);
+    tag(this.buffer, this);
   }
 
   /** Byte address of a new block of at least `bytes` bytes (contents unspecified). */
@@ -84,7 +91,7 @@ export class Heap {
   }
 
   /** Whether the bytes of `a` lie inside one live block (a binary search: no allocation per call). */
-  holds(a: Float64Array): boolean {
+  holds(a: FloatArray): boolean {
     const i = this.below(a.byteOffset);
     return i >= 0 && a.byteOffset + a.byteLength <= this.starts[i] + this.sizes[i];
   }
@@ -111,16 +118,18 @@ export class Heap {
     }
     this.buffer = this.memory.buffer;
     this.view = new Float64Array(this.buffer);
-    HEAPS.set(this.buffer, this);
+    this.view32 = new Float32Array(this.buffer);
+    tag(this.buffer, this);
   }
 }
 
 /** The heap whose memory's current buffer is `b`, if any. */
-export const heapOf = (b: ArrayBufferLike): Heap | undefined => HEAPS.get(b);
+export const heapOf = (b: ArrayBufferLike): Heap | undefined => (b as { [HEAP]?: Heap })[HEAP];
 
 /** Whether a view's buffer is detached (transferred, or a WebAssembly memory that has grown). */
-export function detached(a: Float64Array): boolean {
-  if (a.byteLength !== 0 || a.buffer.byteLength !== 0) return false;
+export function detached(a: FloatArray): boolean {
+  // length first: byteLength and buffer are slow getters in V8, and only an empty view can be detached
+  if (a.length !== 0 || a.buffer.byteLength !== 0) return false;
   try {
     new Uint8Array(a.buffer);
     return false;
@@ -130,20 +139,20 @@ export function detached(a: Float64Array): boolean {
 }
 
 /** `k.alloc`'s handle over a view factory: refuses use after free(), and a second free(). */
-export class Block implements KernelArray {
+export class Block<T extends FloatArray> implements KernelArray<T> {
   readonly length: number;
-  private view: Float64Array | undefined;
-  private make: (() => Float64Array) | undefined;
+  private view: T | undefined;
+  private make: (() => T) | undefined;
   private readonly release: () => void;
 
-  constructor(length: number, make: () => Float64Array, release: () => void) {
+  constructor(length: number, make: () => T, release: () => void) {
     this.length = length;
     this.make = make;
     this.release = release;
     this.array.fill(0);
   }
 
-  get array(): Float64Array {
+  get array(): T {
     if (!this.make) throw new TypeError('KernelArray: array read after free()');
     if (!this.view || detached(this.view)) this.view = this.make();
     return this.view;
@@ -157,12 +166,19 @@ export class Block implements KernelArray {
   }
 }
 
-/** `alloc` of a heap: a block of n float64 whose view follows the memory's current buffer. */
-export function heapAlloc(heap: Heap, n: number): KernelArray {
-  const at = heap.alloc(n * 8);
-  return new Block(
-    n,
-    () => new Float64Array(heap.buffer, at, n),
-    () => heap.release(at),
-  );
+/**
+ * The views `k.alloc` hands out: subclasses, so that a call tells a kernel array (or a subarray of one,
+ * which keeps the class) from an ordinary one by `instanceof`, without reading `.buffer` (a ~20 ns
+ * getter in V8) for every argument.
+ */
+export class KernelFloat64Array extends Float64Array {}
+export class KernelFloat32Array extends Float32Array {}
+
+/** `alloc` of a heap: a block of n elements whose view follows the memory's current buffer. */
+export function heapAlloc(heap: Heap, n: number, f32: boolean): KernelArray<FloatArray> {
+  const at = heap.alloc(n * (f32 ? 4 : 8));
+  const release = () => heap.release(at);
+  return f32
+    ? new Block(n, () => new KernelFloat32Array(heap.buffer, at, n), release)
+    : new Block(n, () => new KernelFloat64Array(heap.buffer, at, n), release);
 }

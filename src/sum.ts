@@ -15,6 +15,11 @@ export class Sum {
   value(): number {
     return this.s + this.c;
   }
+
+  reset(): void {
+    this.s = 0;
+    this.c = 0;
+  }
 }
 
 /** Flags of the infinite losses a call produced: +Infinity, -Infinity. */

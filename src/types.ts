@@ -7,6 +7,16 @@
  */
 export type Reduction = 'mean' | 'sum' | 'none';
 
+/**
+ * A float array argument: Float64Array or Float32Array, in any mix. The math is float64 either way: a
+ * Float32Array is read exactly (promoted), so it gives the same bits as its `Float64Array.from` copy; a
+ * Float32Array output (`grad`, `out`) receives each float64 result rounded once (= `Math.fround`).
+ */
+export type FloatArray = Float64Array | Float32Array;
+
+/** Element type of `alloc`'s arrays. */
+export type Dtype = 'float64' | 'float32';
+
 /** Options every loss function accepts. */
 export interface LossOptions {
   /**
@@ -19,13 +29,13 @@ export interface LossOptions {
    * Per-sample weight (per row for multi-class losses), finite and >= 0; default: all 1. A weight of 0
    * removes its sample, even where its loss is infinite.
    */
-  weight?: Float64Array;
+  weight?: FloatArray;
   /**
    * When given, receives d(result)/d(prediction) elementwise (the prediction's length), weights and the
    * 1/N of 'mean' included; with 'none', each sample's own derivative. May be the very array of an input
    * (in place), but must not partially overlap one. Default: no gradient.
    */
-  grad?: Float64Array;
+  grad?: FloatArray;
 }
 
 /** Options of `bceWithLogits`. */
@@ -48,7 +58,7 @@ export interface BinaryLoss<O extends LossOptions = LossOptions> {
    * @param options - `reduction: 'none'` and the loss's other options.
    * @returns A new Float64Array of N losses.
    */
-  (pred: Float64Array, targets: Float64Array, options: NoneOf<O>): Float64Array;
+  (pred: FloatArray, targets: FloatArray, options: NoneOf<O>): Float64Array;
   /**
    * The mean (default) or the sum of the losses.
    * @param pred - Probabilities in [0, 1] (`bce`) or logits, not NaN (`bceWithLogits`).
@@ -56,7 +66,7 @@ export interface BinaryLoss<O extends LossOptions = LossOptions> {
    * @param options - The loss's options; default { reduction: 'mean' }.
    * @returns The mean (NaN for N = 0) or the sum.
    */
-  (pred: Float64Array, targets: Float64Array, options?: Scalar<O>): number;
+  (pred: FloatArray, targets: FloatArray, options?: Scalar<O>): number;
   /**
    * The loss, with a reduction known only at run time.
    * @param pred - Probabilities in [0, 1] (`bce`) or logits, not NaN (`bceWithLogits`).
@@ -64,7 +74,7 @@ export interface BinaryLoss<O extends LossOptions = LossOptions> {
    * @param options - The loss's options; default { reduction: 'mean' }.
    * @returns A number for 'mean' and 'sum', a new Float64Array for 'none'.
    */
-  (pred: Float64Array, targets: Float64Array, options?: O): number | Float64Array;
+  (pred: FloatArray, targets: FloatArray, options?: O): number | Float64Array;
 }
 
 /** A continuous-Bernoulli NLL over flat arrays of equal length N, observations first (PyTorch's order). */
@@ -76,7 +86,7 @@ export interface CbLoss {
    * @param options - `reduction: 'none'`, `weight`, `grad` (with respect to `pred`).
    * @returns A new Float64Array of N losses.
    */
-  (x: Float64Array, pred: Float64Array, options: NoneOf<LossOptions>): Float64Array;
+  (x: FloatArray, pred: FloatArray, options: NoneOf<LossOptions>): Float64Array;
   /**
    * The mean (default) or the sum of the losses.
    * @param x - Observations in [0, 1].
@@ -84,7 +94,7 @@ export interface CbLoss {
    * @param options - `reduction`, `weight`, `grad` (with respect to `pred`); default { reduction: 'mean' }.
    * @returns The mean (NaN for N = 0) or the sum.
    */
-  (x: Float64Array, pred: Float64Array, options?: Scalar<LossOptions>): number;
+  (x: FloatArray, pred: FloatArray, options?: Scalar<LossOptions>): number;
   /**
    * The loss, with a reduction known only at run time.
    * @param x - Observations in [0, 1].
@@ -92,13 +102,13 @@ export interface CbLoss {
    * @param options - `reduction`, `weight`, `grad` (with respect to `pred`); default { reduction: 'mean' }.
    * @returns A number for 'mean' and 'sum', a new Float64Array for 'none'.
    */
-  (x: Float64Array, pred: Float64Array, options?: LossOptions): number | Float64Array;
+  (x: FloatArray, pred: FloatArray, options?: LossOptions): number | Float64Array;
 }
 
 /** Options of `softmaxCrossEntropy`; `weight` is per row, `grad` has the logits' length. */
 export interface SoftmaxOptions extends LossOptions {
   /** Per-class weight w_c, length `classes`, finite and >= 0; default all 1 (PyTorch's `weight` of F.cross_entropy). */
-  classWeight?: Float64Array;
+  classWeight?: FloatArray;
   /** ε in [0, 1]: each target row becomes t' = t (1 - ε) + ε / classes (PyTorch's label_smoothing). Default 0. */
   labelSmoothing?: number;
   /**
@@ -113,9 +123,9 @@ export interface EntropyOptions {
   /** 'mean' (default): sum / rows (NaN for no rows); 'sum'; 'none': a new Float64Array, one value per row. */
   reduction?: Reduction;
   /** Per-row weight, finite and >= 0; default: all 1. */
-  weight?: Float64Array;
+  weight?: FloatArray;
   /** Per-class weight w_c, length `classes`, finite and >= 0. Default: all 1. */
-  classWeight?: Float64Array;
+  classWeight?: FloatArray;
   /** ε in [0, 1]: each target row becomes t' = t (1 - ε) + ε / classes. Default 0. */
   labelSmoothing?: number;
 }
@@ -130,7 +140,7 @@ export interface SoftmaxLoss {
    * @param options - `reduction: 'none'` and the other {@link SoftmaxOptions}.
    * @returns A new Float64Array of `rows` losses.
    */
-  (logits: Float64Array, targets: Float64Array, classes: number, options: NoneOf<SoftmaxOptions>): Float64Array;
+  (logits: FloatArray, targets: FloatArray, classes: number, options: NoneOf<SoftmaxOptions>): Float64Array;
   /**
    * The mean over rows (default) or the sum of the row losses.
    * @param logits - Row-major [rows, classes] logits, not NaN (±Infinity allowed).
@@ -139,7 +149,7 @@ export interface SoftmaxLoss {
    * @param options - {@link SoftmaxOptions}; default { reduction: 'mean', mode: 'ce' }.
    * @returns The mean (NaN for no rows) or the sum.
    */
-  (logits: Float64Array, targets: Float64Array, classes: number, options?: Scalar<SoftmaxOptions>): number;
+  (logits: FloatArray, targets: FloatArray, classes: number, options?: Scalar<SoftmaxOptions>): number;
   /**
    * The loss, with a reduction known only at run time.
    * @param logits - Row-major [rows, classes] logits, not NaN (±Infinity allowed).
@@ -148,7 +158,7 @@ export interface SoftmaxLoss {
    * @param options - {@link SoftmaxOptions}; default { reduction: 'mean', mode: 'ce' }.
    * @returns A number for 'mean' and 'sum', a new Float64Array for 'none'.
    */
-  (logits: Float64Array, targets: Float64Array, classes: number, options?: SoftmaxOptions): number | Float64Array;
+  (logits: FloatArray, targets: FloatArray, classes: number, options?: SoftmaxOptions): number | Float64Array;
 }
 
 /** The entropy of each target row: 'none' returns one value per row. */
@@ -160,7 +170,7 @@ export interface Entropy {
    * @param options - `reduction: 'none'` and the other {@link EntropyOptions}.
    * @returns A new Float64Array of `rows` values.
    */
-  (targets: Float64Array, classes: number, options: NoneOf<EntropyOptions>): Float64Array;
+  (targets: FloatArray, classes: number, options: NoneOf<EntropyOptions>): Float64Array;
   /**
    * The mean over rows (default) or the sum of the entropies.
    * @param targets - Row-major [rows, classes] target rows, finite and >= 0.
@@ -168,7 +178,7 @@ export interface Entropy {
    * @param options - {@link EntropyOptions}; default { reduction: 'mean' }.
    * @returns The mean (NaN for no rows) or the sum.
    */
-  (targets: Float64Array, classes: number, options?: Scalar<EntropyOptions>): number;
+  (targets: FloatArray, classes: number, options?: Scalar<EntropyOptions>): number;
   /**
    * The entropy, with a reduction known only at run time.
    * @param targets - Row-major [rows, classes] target rows, finite and >= 0.
@@ -176,7 +186,7 @@ export interface Entropy {
    * @param options - {@link EntropyOptions}; default { reduction: 'mean' }.
    * @returns A number for 'mean' and 'sum', a new Float64Array for 'none'.
    */
-  (targets: Float64Array, classes: number, options?: EntropyOptions): number | Float64Array;
+  (targets: FloatArray, classes: number, options?: EntropyOptions): number | Float64Array;
 }
 
 /** Multi-class soft-label cross-entropy, KL divergence and target entropy. */
@@ -194,7 +204,7 @@ export interface SoftmaxFamily {
    * @param classes - A positive integer dividing the length.
    * @param options - {@link SoftmaxOptions}; default { reduction: 'mean', mode: 'ce' }.
    * @returns The mean over rows or the sum; a new Float64Array of row losses for 'none'.
-   * @throws {TypeError} logits or targets not a Float64Array (or detached, or a freed `k.alloc` view), classes
+   * @throws {TypeError} logits or targets not a Float64Array or Float32Array (or detached, or a freed `k.alloc` view), classes
    * not a number, options not an object, an unknown option, labelSmoothing not a number.
    * @throws {RangeError} targets (or grad) not of the logits' length, weight not of length rows, classWeight not of
    * length classes; classes not a positive integer dividing the length; an unknown reduction or mode; labelSmoothing
@@ -217,7 +227,7 @@ export interface SoftmaxFamily {
    * @param classes - A positive integer dividing the length.
    * @param options - {@link EntropyOptions}; default { reduction: 'mean' }.
    * @returns The mean over rows or the sum; a new Float64Array of row entropies for 'none'.
-   * @throws {TypeError} targets not a Float64Array (or detached, or a freed `k.alloc` view), classes not a number,
+   * @throws {TypeError} targets not a Float64Array or Float32Array (or detached, or a freed `k.alloc` view), classes not a number,
    * options not an object, an unknown option (`grad` and `mode` included), labelSmoothing not a number.
    * @throws {RangeError} weight not of length rows, classWeight not of length classes; classes not a positive
    * integer dividing the length; an unknown reduction; labelSmoothing outside [0, 1]; a target or weight that is
@@ -232,7 +242,19 @@ export interface SoftmaxFamily {
  * @param out - Receives the results: x's length, may be x itself; default a new Float64Array.
  * @returns `out`, or the new array.
  */
-export type Elementwise = (x: Float64Array, out?: Float64Array) => Float64Array;
+export interface Elementwise {
+  /**
+   * The results in a new Float64Array.
+   * @param x - The input, a Float64Array or Float32Array.
+   */
+  (x: FloatArray): Float64Array;
+  /**
+   * The results in `out` (a Float32Array receives each result rounded once, as Math.fround would).
+   * @param x - The input, a Float64Array or Float32Array.
+   * @param out - Receives the results: x's length, may be x itself.
+   */
+  <O extends FloatArray>(x: FloatArray, out: O): O;
+}
 
 /** The implementation behind a `Softxent`: WebAssembly with or without SIMD, or the TypeScript reference. */
 export type Backend = 'wasm-simd' | 'wasm' | 'js';
@@ -246,10 +268,10 @@ export interface CbFamily {
    * @param probs - λ in [0, 1].
    * @param out - Receives the results: probs' length, may be probs itself; default a new Float64Array.
    * @returns `out`, or the new array.
-   * @throws {TypeError} probs or out not a Float64Array (or detached, or a freed `k.alloc` view).
+   * @throws {TypeError} probs or out not a Float64Array or Float32Array (or detached, or a freed `k.alloc` view).
    * @throws {RangeError} out of another length; a λ outside [0, 1] or NaN (the first, by index).
    */
-  cbLogNorm(probs: Float64Array, out?: Float64Array): Float64Array;
+  cbLogNorm: Elementwise;
   /**
    * log C(sigmoid(η)) = log(η / tanh(η / 2)) elementwise; +Infinity at ±Infinity.
    *
@@ -257,10 +279,10 @@ export interface CbFamily {
    * @param logits - η, not NaN.
    * @param out - Receives the results: logits' length, may be logits itself; default a new Float64Array.
    * @returns `out`, or the new array.
-   * @throws {TypeError} logits or out not a Float64Array (or detached, or a freed `k.alloc` view).
+   * @throws {TypeError} logits or out not a Float64Array or Float32Array (or detached, or a freed `k.alloc` view).
    * @throws {RangeError} out of another length; a NaN η (the first, by index).
    */
-  cbLogNormWithLogits(logits: Float64Array, out?: Float64Array): Float64Array;
+  cbLogNormWithLogits: Elementwise;
   /**
    * The mean 1/(1 - e^-η) - 1/η elementwise (1/2 at η = 0), from probabilities λ = sigmoid(η) or logits η.
    *
@@ -269,11 +291,11 @@ export interface CbFamily {
    * @param options - `logits`: whether values are logits; default false (probabilities).
    * @param out - Receives the results: values' length, may be values itself; default a new Float64Array.
    * @returns `out`, or the new array.
-   * @throws {TypeError} values or out not a Float64Array (or detached, or a freed `k.alloc` view), options not an
+   * @throws {TypeError} values or out not a Float64Array or Float32Array (or detached, or a freed `k.alloc` view), options not an
    * object, an option other than `logits`, logits not a boolean.
    * @throws {RangeError} out of another length; a λ outside [0, 1] or NaN, or a NaN η (the first, by index).
    */
-  cbMean(values: Float64Array, options?: { logits?: boolean }, out?: Float64Array): Float64Array;
+  cbMean<O extends FloatArray = Float64Array>(values: FloatArray, options?: { logits?: boolean }, out?: O): O;
   /**
    * -log p(x | λ) = -x log λ - (1-x) log(1-λ) - log C(λ) per element; `grad`, w.r.t. λ: (μ - x) / (λ (1 - λ)).
    * -Infinity (or +Infinity) at λ = 0 or 1 where x is (or is not) that endpoint.
@@ -283,7 +305,7 @@ export interface CbFamily {
    * @param probs - λ in [0, 1], length N.
    * @param options - `reduction`, `weight`, `grad` (w.r.t. probs); default { reduction: 'mean' }.
    * @returns The mean or the sum; a new Float64Array of N losses for 'none'.
-   * @throws {TypeError} x or probs not a Float64Array (or detached, or a freed `k.alloc` view), options not an
+   * @throws {TypeError} x or probs not a Float64Array or Float32Array (or detached, or a freed `k.alloc` view), options not an
    * object, an unknown option.
    * @throws {RangeError} probs, weight or grad not of x's length; an unknown reduction; x or λ outside [0, 1] or
    * NaN, a weight that is negative, infinite or NaN (the first, by index).
@@ -297,7 +319,7 @@ export interface CbFamily {
    * @param logits - η, not NaN, length N.
    * @param options - `reduction`, `weight`, `grad` (w.r.t. logits); default { reduction: 'mean' }.
    * @returns The mean or the sum; a new Float64Array of N losses for 'none'.
-   * @throws {TypeError} x or logits not a Float64Array (or detached, or a freed `k.alloc` view), options not an
+   * @throws {TypeError} x or logits not a Float64Array or Float32Array (or detached, or a freed `k.alloc` view), options not an
    * object, an unknown option.
    * @throws {RangeError} logits, weight or grad not of x's length; an unknown reduction; x outside [0, 1] or NaN,
    * a NaN η, a weight that is negative, infinite or NaN (the first, by index).
@@ -311,11 +333,11 @@ export interface CbFamily {
  * that may grow the memory (another `alloc`, or a multi-class call with rows longer than the chunk);
  * an older view is then detached (length 0), and every function refuses it by name.
  */
-export interface KernelArray {
-  /** Number of float64 elements. */
+export interface KernelArray<T extends FloatArray = Float64Array> {
+  /** Number of elements. */
   readonly length: number;
-  /** A Float64Array of `length` elements over the block (zero-filled by `alloc`). */
-  readonly array: Float64Array;
+  /** A Float64Array or Float32Array (per `alloc`'s dtype) of `length` elements over the block (zero-filled). */
+  readonly array: T;
   /** Gives the block back; the handle and its views must not be used afterwards (functions refuse them). */
   free(): void;
 }
@@ -334,11 +356,22 @@ export interface Softxent extends CbFamily, SoftmaxFamily {
    * A zero-filled block of n float64 in the kernel's memory, which every function reads and writes in place
    * (a plain array in the reference).
    * @param n - Number of elements: an integer in [0, 2^29].
+   * @param dtype - 'float64' (the default).
+   * @returns The block; `free()` it when done.
+   * @throws {TypeError} n not a number; dtype neither 'float64' nor 'float32'.
+   * @throws {RangeError} n not an integer in [0, 2^29].
+   */
+  alloc(n: number, dtype?: 'float64'): KernelArray<Float64Array>;
+  /**
+   * A zero-filled block of n float32 in the kernel's memory: functions read it (promoted exactly to
+   * float64) and write it (each result rounded once) where it is, with no copy through JavaScript.
+   * @param n - Number of elements: an integer in [0, 2^29].
+   * @param dtype - 'float32'.
    * @returns The block; `free()` it when done.
    * @throws {TypeError} n not a number.
    * @throws {RangeError} n not an integer in [0, 2^29].
    */
-  alloc(n: number): KernelArray;
+  alloc(n: number, dtype: 'float32'): KernelArray<Float32Array>;
   /**
    * Natural log elementwise, < 1 ulp, IEEE special cases (NaN in, NaN out; log(0) = -Infinity, log(-1) = NaN).
    *
@@ -346,7 +379,7 @@ export interface Softxent extends CbFamily, SoftmaxFamily {
    * @param x - The input.
    * @param out - Receives the results: x's length, may be x itself; default a new Float64Array.
    * @returns `out`, or the new array.
-   * @throws {TypeError} x or out not a Float64Array (or detached, or a freed `k.alloc` view).
+   * @throws {TypeError} x or out not a Float64Array or Float32Array (or detached, or a freed `k.alloc` view).
    * @throws {RangeError} out of another length.
    */
   log: Elementwise;
@@ -357,7 +390,7 @@ export interface Softxent extends CbFamily, SoftmaxFamily {
    * @param x - The input.
    * @param out - Receives the results: x's length, may be x itself; default a new Float64Array.
    * @returns `out`, or the new array.
-   * @throws {TypeError} x or out not a Float64Array (or detached, or a freed `k.alloc` view).
+   * @throws {TypeError} x or out not a Float64Array or Float32Array (or detached, or a freed `k.alloc` view).
    * @throws {RangeError} out of another length.
    */
   log1p: Elementwise;
@@ -371,7 +404,7 @@ export interface Softxent extends CbFamily, SoftmaxFamily {
    * @param targets - Soft targets in [0, 1], length N.
    * @param options - `reduction`, `weight`, `grad` (w.r.t. probs); default { reduction: 'mean' }.
    * @returns The mean or the sum; a new Float64Array of N losses for 'none'.
-   * @throws {TypeError} probs or targets not a Float64Array (or detached, or a freed `k.alloc` view), options not
+   * @throws {TypeError} probs or targets not a Float64Array or Float32Array (or detached, or a freed `k.alloc` view), options not
    * an object, an unknown option.
    * @throws {RangeError} targets, weight or grad not of probs' length; an unknown reduction; probs or targets
    * outside [0, 1] or NaN, a weight that is negative, infinite or NaN (the first, by index).
@@ -396,7 +429,7 @@ export interface Softxent extends CbFamily, SoftmaxFamily {
    * @param targets - Soft targets in [0, 1], length N.
    * @param options - `reduction`, `weight`, `grad` (w.r.t. logits), `posWeight`; default { reduction: 'mean' }.
    * @returns The mean or the sum; a new Float64Array of N losses for 'none'.
-   * @throws {TypeError} logits or targets not a Float64Array (or detached, or a freed `k.alloc` view), options not
+   * @throws {TypeError} logits or targets not a Float64Array or Float32Array (or detached, or a freed `k.alloc` view), options not
    * an object, an unknown option, posWeight not a number.
    * @throws {RangeError} targets, weight or grad not of logits' length; an unknown reduction; a NaN logit, targets
    * outside [0, 1] or NaN, a weight or posWeight that is negative, infinite or NaN (the first, by index).

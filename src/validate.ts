@@ -1,31 +1,54 @@
 // Argument checks and error messages, shared by every backend so that the same input throws the
 // same error everywhere. O(1) checks happen before any work; element checks are run by the kernels
 // (fused into their pass) or by the reference, and reported through `elementError`.
-import { detached, heapOf } from './memory.js';
-import type { BceWithLogitsOptions, Reduction } from './types.js';
+import { detached, heapOf, KernelFloat32Array, KernelFloat64Array } from './memory.js';
+import type { BceWithLogitsOptions, FloatArray, Reduction } from './types.js';
 
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (typeof v === 'object' || typeof v === 'function') {
     const name = (v as { constructor?: { name?: string } }).constructor?.name;
-    return name ? `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}` : 'an object';
+    // 'a Uint8Array': U sounds like 'you'
+    return name ? `${/^[AEIO]/.test(name) ? 'an' : 'a'} ${name}` : 'an object';
   }
   return typeof v === 'string' ? `the string '${v}'` : `${typeof v} ${String(v)}`;
 }
 
-/** A Float64Array that can be read: not detached, and not a view of a freed block of kernel memory. */
-export function expectF64(fn: string, name: string, v: unknown): Float64Array {
-  if (!(v instanceof Float64Array)) throw new TypeError(`${fn}: ${name} must be a Float64Array, got ${describe(v)}`);
+/**
+ * Checks that v is a Float64Array or Float32Array that can be read: not detached, and not a view of a
+ * freed block of kernel memory. Returns `bit` if v is a `k.alloc` view (or a subarray of one) in a
+ * live block of some kernel's memory, else 0.
+ */
+export function floatArg(fn: string, name: string, v: unknown, bit: number): number {
+  if (!(v instanceof Float64Array || v instanceof Float32Array)) {
+    throw new TypeError(`${fn}: ${name} must be a Float64Array or a Float32Array, got ${describe(v)}`);
+  }
   if (detached(v)) {
     throw new TypeError(
       `${fn}: ${name} is a detached view (its buffer was transferred, or it is a k.alloc() view from before the kernel's memory grew: read .array again)`,
     );
   }
-  if (heapOf(v.buffer)?.holds(v) === false) {
+  if (!(v instanceof KernelFloat64Array || v instanceof KernelFloat32Array)) return 0;
+  const heap = heapOf(v.buffer);
+  if (!heap) return 0;
+  if (!heap.holds(v)) {
     throw new TypeError(`${fn}: ${name} is a view of kernel memory outside any live k.alloc() block (freed?)`);
   }
-  return v;
+  return bit;
 }
+
+/** `floatArg` for callers that need only the check. */
+export function expectFloat(fn: string, name: string, v: unknown): FloatArray {
+  floatArg(fn, name, v, 0);
+  return v as FloatArray;
+}
+
+/** Bits of a call's `kernel` mask: which array arguments live in kernel memory. */
+export const K0 = 1;
+export const K1 = 2;
+export const K2 = 4;
+export const K3 = 8;
+export const K4 = 16;
 
 /** The length of `k.alloc(n)`: an integer in [0, 2^29] (4 GiB of float64). */
 export function allocLength(n: unknown): number {
@@ -35,7 +58,14 @@ export function allocLength(n: unknown): number {
   return n;
 }
 
-export function expectLength(fn: string, name: string, a: Float64Array, n: number, of: string): void {
+/** The dtype of `k.alloc(n, dtype)`: true for 'float32', false for 'float64' (the default). */
+export function allocFloat32(dtype: unknown): boolean {
+  if (dtype === undefined || dtype === 'float64') return false;
+  if (dtype === 'float32') return true;
+  throw new TypeError(`alloc: dtype must be 'float64' or 'float32', got ${describe(dtype)}`);
+}
+
+export function expectLength(fn: string, name: string, a: FloatArray, n: number, of: string): void {
   if (a.length !== n) {
     throw new RangeError(`${fn}: ${name} has length ${a.length}, expected ${n} (the length of ${of})`);
   }
@@ -55,13 +85,18 @@ export function badWeight(fn: string, i: number, v: number | undefined): RangeEr
   return new RangeError(`${fn}: weight[${i}] = ${v} is not a finite number >= 0`);
 }
 
-/** `out` for an elementwise kernel: a Float64Array of the input's length, or a new one. */
-export function outFor(fn: string, x: unknown, out: unknown, name = 'x'): [Float64Array, Float64Array] {
-  const xs = expectF64(fn, name, x);
-  if (out === undefined) return [xs, new Float64Array(xs.length)];
-  const o = expectF64(fn, 'out', out);
+/**
+ * `out` for an elementwise kernel: a float array of the input's length, or a new Float64Array; and the
+ * `kernel` mask (K0: x, K1: out).
+ */
+export function outFor(fn: string, x: unknown, out: unknown, name = 'x'): [FloatArray, FloatArray, number] {
+  const k = floatArg(fn, name, x, K0);
+  const xs = x as FloatArray;
+  if (out === undefined) return [xs, new Float64Array(xs.length), k];
+  const ko = floatArg(fn, 'out', out, K1);
+  const o = out as FloatArray;
   expectLength(fn, 'out', o, xs.length, name);
-  return [xs, o];
+  return [xs, o, k | ko];
 }
 
 /** The options of cbMean: whether the input is logits (default: probabilities). */
@@ -78,13 +113,17 @@ export function meanOptions(options: unknown): boolean {
 
 const REDUCTIONS: readonly string[] = ['mean', 'sum', 'none'];
 
+const NO_OPTIONS: Record<string, unknown> = Object.freeze({});
+
 /** A call's options: undefined or an object whose keys are all in `keys`. */
 function optionsOf(fn: string, options: unknown, keys: readonly string[]): Record<string, unknown> {
   if (options !== undefined && (options === null || typeof options !== 'object')) {
     throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
   }
-  const o = (options ?? {}) as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!keys.includes(k)) throw new TypeError(`${fn}: unknown option '${k}'`);
+  if (options === undefined) return NO_OPTIONS;
+  const o = options as Record<string, unknown>;
+  // for-in, not Object.keys: no array per call
+  for (const k in o) if (Object.hasOwn(o, k) && !keys.includes(k)) throw new TypeError(`${fn}: unknown option '${k}'`);
   return o;
 }
 
@@ -96,12 +135,13 @@ function reductionOf(fn: string, v: unknown): Reduction {
   return reduction as Reduction;
 }
 
-/** An optional array option: undefined, or a Float64Array of length n (`why`: what n is). */
-function optionalF64(fn: string, name: string, v: unknown, n: number, why: string): Float64Array | undefined {
-  if (v === undefined) return undefined;
-  const a = expectF64(fn, name, v);
+/** An optional array option: undefined, or a float array of length n (`why`: what n is); `floatArg`'s bit. */
+function optionalFloat(fn: string, name: string, v: unknown, n: number, why: string, bit: number): number {
+  if (v === undefined) return 0;
+  const k = floatArg(fn, name, v, bit);
+  const a = v as FloatArray;
   if (a.length !== n) throw new RangeError(`${fn}: ${name} has length ${a.length}, expected ${n} (${why})`);
-  return a;
+  return k;
 }
 
 /** The binary losses: bce-style (prediction first) and continuous Bernoulli (x first). */
@@ -115,26 +155,36 @@ interface Shape {
   /** The prediction is logits (any number but NaN) rather than probabilities. */
   readonly logits: boolean;
   readonly keys: readonly string[];
+  /** What the optional arrays' length is, for messages (built once, not per call). */
+  readonly why: string;
 }
 
 const LOSS_KEYS = ['reduction', 'weight', 'grad'];
 const SHAPES: Record<BinaryFn, Shape> = {
-  bce: { names: ['probs', 'targets'], pred: 0, logits: false, keys: LOSS_KEYS },
-  bceWithLogits: { names: ['logits', 'targets'], pred: 0, logits: true, keys: [...LOSS_KEYS, 'posWeight'] },
-  cbNll: { names: ['x', 'probs'], pred: 1, logits: false, keys: LOSS_KEYS },
-  cbNllWithLogits: { names: ['x', 'logits'], pred: 1, logits: true, keys: LOSS_KEYS },
+  bce: { names: ['probs', 'targets'], pred: 0, logits: false, keys: LOSS_KEYS, why: 'the length of probs' },
+  bceWithLogits: {
+    names: ['logits', 'targets'],
+    pred: 0,
+    logits: true,
+    keys: [...LOSS_KEYS, 'posWeight'],
+    why: 'the length of logits',
+  },
+  cbNll: { names: ['x', 'probs'], pred: 1, logits: false, keys: LOSS_KEYS, why: 'the length of probs' },
+  cbNllWithLogits: { names: ['x', 'logits'], pred: 1, logits: true, keys: LOSS_KEYS, why: 'the length of logits' },
 };
 
 /** A validated binary-loss call. */
 export interface BinaryCall {
   readonly fn: BinaryFn;
   readonly shape: Shape;
-  readonly pred: Float64Array;
-  readonly targets: Float64Array;
+  readonly pred: FloatArray;
+  readonly targets: FloatArray;
   readonly n: number;
   readonly reduction: Reduction;
-  readonly weight: Float64Array | undefined;
-  readonly grad: Float64Array | undefined;
+  readonly weight: FloatArray | undefined;
+  readonly grad: FloatArray | undefined;
+  /** Which arrays live in kernel memory: K0 pred, K1 targets, K2 weight, K3 grad. */
+  readonly kernel: number;
   readonly posWeight: number;
   /** Factor of the gradient: 1/n for 'mean', else 1. */
   readonly gscale: number;
@@ -143,15 +193,16 @@ export interface BinaryCall {
 export function binaryCall(fn: BinaryFn, first: unknown, second: unknown, options: unknown): BinaryCall {
   const shape = SHAPES[fn];
   const [n0, n1] = shape.names;
-  const a = expectF64(fn, n0, first);
-  const b = expectF64(fn, n1, second);
-  const predName = shape.names[shape.pred];
+  const p = shape.pred;
+  let kernel = floatArg(fn, n0, first, p === 0 ? K0 : K1) | floatArg(fn, n1, second, p === 0 ? K1 : K0);
+  const a = first as FloatArray;
+  const b = second as FloatArray;
   const n = a.length;
   expectLength(fn, n1, b, n, n0);
   const o = optionsOf(fn, options, shape.keys) as BceWithLogitsOptions;
   const reduction = reductionOf(fn, o.reduction);
-  const weight = optionalF64(fn, 'weight', o.weight, n, `the length of ${predName}`);
-  const grad = optionalF64(fn, 'grad', o.grad, n, `the length of ${predName}`);
+  kernel |= optionalFloat(fn, 'weight', o.weight, n, shape.why, K2);
+  kernel |= optionalFloat(fn, 'grad', o.grad, n, shape.why, K3);
   const posWeight = o.posWeight ?? 1;
   if (typeof posWeight !== 'number')
     throw new TypeError(`${fn}: posWeight must be a number, got ${describe(posWeight)}`);
@@ -161,12 +212,13 @@ export function binaryCall(fn: BinaryFn, first: unknown, second: unknown, option
   return {
     fn,
     shape,
-    pred: shape.pred === 0 ? a : b,
-    targets: shape.pred === 0 ? b : a,
+    pred: p === 0 ? a : b,
+    targets: p === 0 ? b : a,
     n,
     reduction,
-    weight,
-    grad,
+    weight: o.weight,
+    grad: o.grad,
+    kernel,
     posWeight,
     gscale: reduction === 'mean' ? 1 / n : 1,
   };
@@ -212,14 +264,16 @@ export type MultiFn = 'softmaxCrossEntropy' | 'entropy';
 export interface MultiCall {
   readonly fn: MultiFn;
   /** Absent for entropy. */
-  readonly logits: Float64Array | undefined;
-  readonly targets: Float64Array;
+  readonly logits: FloatArray | undefined;
+  readonly targets: FloatArray;
   readonly classes: number;
   readonly n: number;
   readonly reduction: Reduction;
-  readonly weight: Float64Array | undefined;
-  readonly grad: Float64Array | undefined;
-  readonly classWeight: Float64Array | undefined;
+  readonly weight: FloatArray | undefined;
+  readonly grad: FloatArray | undefined;
+  readonly classWeight: FloatArray | undefined;
+  /** Which arrays live in kernel memory: K0 logits, K1 targets, K2 weight, K3 classWeight, K4 grad. */
+  readonly kernel: number;
   /** t' = t keep + add: keep = 1 - eps, add = eps / classes. */
   readonly keep: number;
   readonly add: number;
@@ -241,8 +295,10 @@ export function multiCall(
   classes: unknown,
   options: unknown,
 ): MultiCall {
-  const z = fn === 'entropy' ? undefined : expectF64(fn, 'logits', logits);
-  const t = expectF64(fn, 'targets', targets);
+  let kernel = fn === 'entropy' ? 0 : floatArg(fn, 'logits', logits, K0);
+  kernel |= floatArg(fn, 'targets', targets, K1);
+  const z = fn === 'entropy' ? undefined : (logits as FloatArray);
+  const t = targets as FloatArray;
   const first = z ? 'logits' : 'targets';
   const len = (z ?? t).length;
   if (z) expectLength(fn, 'targets', t, len, 'logits');
@@ -256,9 +312,10 @@ export function multiCall(
   const rows = len / classes;
   const o = optionsOf(fn, options, MULTI_KEYS[fn]);
   const reduction = reductionOf(fn, o.reduction);
-  const weight = optionalF64(fn, 'weight', o.weight, rows, 'the number of rows');
-  const grad = optionalF64(fn, 'grad', o.grad, len, 'the length of logits');
-  const classWeight = optionalF64(fn, 'classWeight', o.classWeight, classes, 'classes');
+  kernel |= optionalFloat(fn, 'weight', o.weight, rows, 'the number of rows', K2);
+  kernel |= optionalFloat(fn, 'grad', o.grad, len, 'the length of logits', K4);
+  kernel |= optionalFloat(fn, 'classWeight', o.classWeight, classes, 'classes', K3);
+  const { weight, grad, classWeight } = o as { weight?: FloatArray; grad?: FloatArray; classWeight?: FloatArray };
   const i = classWeight ? classWeight.findIndex((v) => !isWeight(v)) : -1;
   if (classWeight && i >= 0) {
     throw new RangeError(`${fn}: classWeight[${i}] = ${classWeight[i]} is not a finite number >= 0`);
@@ -278,6 +335,7 @@ export function multiCall(
     weight,
     grad,
     classWeight,
+    kernel,
     keep: 1 - eps,
     add: eps / classes,
     kl: mode === 'kl',

@@ -39,6 +39,8 @@ export interface Exports {
     gscale: number,
     flags: number,
   ): number;
+  promote(src: number, dst: number, n: number): void;
+  demote(src: number, dst: number, n: number): void;
   entropy(
     pt: number,
     pcw: number,

@@ -12,14 +12,21 @@ it('--help lists every option', () => {
   for (const o of ['--full', '--op', '--rounds', '--quick', '--help']) expect(r.stdout).toContain(o);
 });
 
-it('a quick run of one op prints progress on stderr and a table with its targets on stdout', () => {
+it('a quick run of one op prints progress on stderr and tables with their targets on stdout', () => {
   const r = bench('--quick', '--op', 'bce+grad');
   expect(r.status).toBe(0);
   expect(r.stderr).toMatch(/\[ *\d+ s\] \[1\/1\] bce\+grad at N = 2\^14: plain JS [\d.]+ ns\/el, wasm-simd [\d.]+ \(/);
+  const verdict = '[\\d.]+x (met|\\(missed by [\\d.]+%\\))';
+  // plain JS, float64 and float32 through the copying API and zero-copy, then four targets
   const row = r.stdout.split('\n').find((l) => l.startsWith('| bce+grad |'));
-  expect(row?.split('|').slice(1, -1)).toHaveLength(6);
-  expect(row).toMatch(/\| [\d.]+x (met|\(missed by [\d.]+%\)) \| [\d.]+x (met|\(missed by [\d.]+%\)) \|$/);
-  expect(r.stdout).toMatch(/Targets met \(\d+ of 2\)/);
+  expect(row?.split('|').slice(1, -1)).toHaveLength(10);
+  expect(row).toMatch(new RegExp(`( ${verdict} \\|){4}$`));
+  // the small batches, per call, with the targets at N = 1, 16 and 64
+  for (const n of [1, 16, 64, 1024]) {
+    const line = r.stdout.split('\n').find((l) => l.startsWith(`| bce+grad | ${n} |`));
+    expect(line, `N = ${n}`).toMatch(n === 1024 ? / - \|$/ : new RegExp(`≥ [\\d.]+x: ${verdict} \\|$`));
+  }
+  expect(r.stdout).toMatch(/Targets met \(\d+ of 7\)/);
 });
 
 it('an unknown --op or --rounds is refused with the list of ops', () => {

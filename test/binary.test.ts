@@ -200,8 +200,12 @@ describe.each(BACKENDS)('bad input on %s', (_name, make) => {
   const X = (v: unknown) => v as Float64Array;
 
   it('throws TypeError naming a wrong-typed argument', () => {
-    expect(() => k.bce(X([0.5]), t())).toThrow(new TypeError('bce: probs must be a Float64Array, got an Array'));
-    expect(() => k.bceWithLogits(p(), X(new Float32Array(5)))).toThrow(/bceWithLogits: targets must be a Float64Array/);
+    expect(() => k.bce(X([0.5]), t())).toThrow(
+      new TypeError('bce: probs must be a Float64Array or a Float32Array, got an Array'),
+    );
+    expect(() => k.bceWithLogits(p(), X(new Int8Array(5)))).toThrow(
+      /bceWithLogits: targets must be a Float64Array or a Float32Array, got an Int8Array/,
+    );
     expect(() => k.bce(p(), t(), { weight: X([1]) })).toThrow(/weight must be a Float64Array/);
     expect(() => k.bce(p(), t(), { grad: X(null) })).toThrow(TypeError);
     expect(() => k.bce(p(), t(), X('mean') as never)).toThrow(/options must be an object/);

@@ -202,7 +202,7 @@ describe.each(BACKENDS)('continuous Bernoulli on %s', (_name, make) => {
   it('throws TypeError and RangeError naming the argument, index and value', () => {
     const ok = f64([0.5, 0.5]);
     expect(() => k.cbLogNorm([0.5] as unknown as Float64Array)).toThrow(
-      new TypeError('cbLogNorm: probs must be a Float64Array, got an Array'),
+      new TypeError('cbLogNorm: probs must be a Float64Array or a Float32Array, got an Array'),
     );
     expect(() => k.cbLogNorm(f64([0.5, 1.5]))).toThrow(new RangeError('cbLogNorm: probs[1] = 1.5 is outside [0, 1]'));
     expect(() => k.cbLogNorm(f64([Number.NaN]))).toThrow(new RangeError('cbLogNorm: probs[0] = NaN is outside [0, 1]'));
@@ -219,7 +219,7 @@ describe.each(BACKENDS)('continuous Bernoulli on %s', (_name, make) => {
     );
     expect(() => k.cbMean(ok, { log: true } as never)).toThrow(new TypeError("cbMean: unknown option 'log'"));
     expect(() => k.cbNll(ok, 'a' as never)).toThrow(
-      new TypeError("cbNll: probs must be a Float64Array, got the string 'a'"),
+      new TypeError("cbNll: probs must be a Float64Array or a Float32Array, got the string 'a'"),
     );
     expect(() => k.cbNll(f64([0.5]), ok)).toThrow(
       new RangeError('cbNll: probs has length 2, expected 1 (the length of x)'),

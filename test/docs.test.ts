@@ -200,6 +200,24 @@ const RUN: Record<string, () => Promise<void>> = {
     expect(Math.abs(r.gz[0] + r.gz[1] + r.gz[2])).toBeLessThanOrEqual(1e-16);
   },
 
+  'docs/api.md › Arrays, options and reductions › 1': async () => {
+    const r = await run('docs/api.md › Arrays, options and reductions › 1', [
+      'k',
+      'logits32',
+      'targets32',
+      'grad32',
+      'loss32',
+      'same',
+    ]);
+    // float64 math on float32 inputs: the bits of the Float64Array copies
+    expect(r.loss32).toBe(r.same);
+    // the gradient rounded once to float32
+    const g = new Float64Array(3);
+    r.k.bceWithLogits(Float64Array.from(r.logits32), Float64Array.from(r.targets32), { grad: g });
+    expect(r.grad32).toBeInstanceOf(Float32Array);
+    expect(Array.from(r.grad32)).toEqual(Array.from(g, Math.fround));
+  },
+
   'docs/api.md › Zero-copy arrays › 1': async () => {
     const r = await run('docs/api.md › Zero-copy arrays › 1', ['k', 'n', 'loss', 'stale', 'logs', 'logits']);
     // the last step's loss, recomputed from ordinary arrays

@@ -45,8 +45,8 @@ describe.each(BACKENDS)('log, log1p on %s', (_name, make) => {
   it('rejects wrong types and out lengths, naming the argument', () => {
     expect(() => k.log([1, 2] as unknown as Float64Array)).toThrow(TypeError);
     expect(() => k.log([1, 2] as unknown as Float64Array)).toThrow(/log: x must be a Float64Array/);
-    expect(() => k.log1p(new Float32Array(2) as unknown as Float64Array)).toThrow(
-      /x must be a Float64Array.*Float32Array/,
+    expect(() => k.log1p(new Int32Array(2) as unknown as Float64Array)).toThrow(
+      /x must be a Float64Array or a Float32Array, got an Int32Array/,
     );
     expect(() => k.log(new Float64Array(3), new Float64Array(2))).toThrow(RangeError);
     expect(() => k.log(new Float64Array(3), new Float64Array(2))).toThrow(/out has length 2, expected 3/);

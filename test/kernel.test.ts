@@ -72,11 +72,21 @@ describe('the SIMD and scalar builds', () => {
   });
 });
 
+/** The arena's float32 conversions, for float64-only tests without a module. */
+const F64_ONLY = {
+  promote() {
+    throw new Error('unexpected float32');
+  },
+  demote() {
+    throw new Error('unexpected float32');
+  },
+};
+
 describe('Arena', () => {
   it('rebuilds its view after the memory grows (growth detaches the old buffer)', () => {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 64 });
     const heap = new Heap(memory, 100);
-    const arena = new Arena(heap, 64);
+    const arena = new Arena(heap, 64, F64_ONLY);
     expect(arena.ptr(0) % 64).toBe(0);
     const before = arena.heap();
     before[arena.ptr(1) / 8] = 42;
@@ -87,19 +97,27 @@ describe('Arena', () => {
     expect(after[arena.ptr(1) / 8]).toBe(42);
   });
 
-  it('streams every element once, in chunks, and stops when asked', () => {
+  it('maps a kernel over every element once, in chunks, and reports the first element it refuses', () => {
     const memory = new WebAssembly.Memory({ initial: 1 });
-    const arena = new Arena(new Heap(memory, 0), 4);
+    const arena = new Arena(new Heap(memory, 0), 4, F64_ONLY);
     const x = Float64Array.from({ length: 10 }, (_, i) => i);
     const y = new Float64Array(10);
     const seen: number[] = [];
-    arena.stream(10, [x], [y], (p, len, start) => {
+    const double = (px: number, pout: number, n: number) => {
       const h = arena.heap();
-      for (let i = 0; i < len; i++) h[p[1] / 8 + i] = 2 * h[p[0] / 8 + i];
-      seen.push(start, len);
-      return start < 4;
-    });
-    expect(seen).toEqual([0, 4, 4, 4]);
-    expect(Array.from(y)).toEqual([0, 2, 4, 6, 0, 0, 0, 0, 0, 0]);
+      for (let i = 0; i < n; i++) h[pout / 8 + i] = 2 * h[px / 8 + i];
+      seen.push(n);
+      return -1;
+    };
+    expect(arena.map(x, y, 0, double)).toBe(-1);
+    expect(seen).toEqual([4, 4, 2]);
+    expect(Array.from(y)).toEqual(Array.from(x, (v) => 2 * v));
+    const refuse = (px: number, _pout: number, n: number, at: number) => {
+      const h = arena.heap();
+      for (let i = 0; i < n; i++) if (h[px / 8 + i] === at) return i;
+      return -1;
+    };
+    expect(arena.map(x, y, 0, refuse, 6)).toBe(6);
+    expect(arena.map(x, y, 0, refuse, 42)).toBe(-1);
   });
 });

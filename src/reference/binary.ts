@@ -1,6 +1,6 @@
 // The binary losses written for clarity: one element at a time, same formulas as assembly/binary.ts.
 import { NEG_INF, POS_INF, reduce, Sum } from '../sum.js';
-import type { BceWithLogitsOptions, BinaryLoss } from '../types.js';
+import type { BceWithLogitsOptions, BinaryLoss, FloatArray } from '../types.js';
 import { type BinaryCall, type BinaryFn, badArgument, binaryCall, elementError } from '../validate.js';
 
 /** Loss and derivative of one element (prediction a, target t), before weighting, into lg[0] and lg[1]. */
@@ -29,7 +29,7 @@ const logitsElement: Element = (c, x, t, lg) => {
 };
 
 export function loss(fn: BinaryFn, element: Element): BinaryLoss<BceWithLogitsOptions> {
-  return ((first: Float64Array, second: Float64Array, options?: BceWithLogitsOptions) => {
+  return ((first: FloatArray, second: FloatArray, options?: BceWithLogitsOptions) => {
     const c = binaryCall(fn, first, second, options);
     for (let i = 0; i < c.n; i++) {
       const arg = badArgument(c, i);

@@ -2,7 +2,7 @@
 // from a = |eta| and e = exp(-a); near eta = 0 the same polynomials (values of assembly/cb.ts's bit
 // patterns, checked by a test; evaluated here by Horner's rule, there by Estrin's), elsewhere
 // log a + 2 atanh(e) (Math.atanh) and 1/a - e/(1 - e).
-import type { CbFamily } from '../types.js';
+import type { CbFamily, Elementwise } from '../types.js';
 import { meanOptions, outFor, predError, predOk } from '../validate.js';
 import { type Element, loss } from './binary.js';
 
@@ -84,12 +84,14 @@ const mu = (logits: boolean) => (v: number) => {
 };
 
 export const cb: CbFamily = {
-  cbLogNorm: (probs, out) => map('cbLogNorm', 'probs', false, logC(false), probs, out),
-  cbLogNormWithLogits: (logits, out) => map('cbLogNormWithLogits', 'logits', true, logC(true), logits, out),
-  cbMean: (values, options, out) => {
+  cbLogNorm: ((probs: unknown, out?: unknown) =>
+    map('cbLogNorm', 'probs', false, logC(false), probs, out)) as Elementwise,
+  cbLogNormWithLogits: ((logits: unknown, out?: unknown) =>
+    map('cbLogNormWithLogits', 'logits', true, logC(true), logits, out)) as Elementwise,
+  cbMean: ((values: unknown, options: unknown, out?: unknown) => {
     const logits = meanOptions(options);
     return map('cbMean', logits ? 'logits' : 'probs', logits, mu(logits), values, out);
-  },
+  }) as CbFamily['cbMean'],
   cbNll: loss('cbNll', nll(false)),
   cbNllWithLogits: loss('cbNllWithLogits', nll(true)),
 };

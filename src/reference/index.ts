@@ -1,8 +1,8 @@
 // The pure TypeScript implementation of the contract: no WebAssembly, same errors, same results
 // to within the documented accuracy.
 import { Block } from '../memory.js';
-import type { Softxent } from '../types.js';
-import { allocLength } from '../validate.js';
+import type { Dtype, Softxent } from '../types.js';
+import { allocFloat32, allocLength } from '../validate.js';
 import { bce, bceWithLogits } from './binary.js';
 import { cb } from './cb.js';
 import { log, log1p } from './elementwise.js';
@@ -16,15 +16,15 @@ import { softmax } from './softmax.js';
 export const reference: Softxent = {
   backend: 'js',
   memoryBytes: () => 0,
-  alloc(n: number) {
-    const a = new Float64Array(allocLength(n));
+  alloc: ((n: number, dtype?: Dtype) => {
+    const a = allocFloat32(dtype) ? new Float32Array(allocLength(n)) : new Float64Array(allocLength(n));
     // free() detaches the buffer, so that every function refuses the stale view as in the kernels.
     return new Block(
       a.length,
       () => a,
       () => structuredClone(a.buffer, { transfer: [a.buffer] }),
     );
-  },
+  }) as Softxent['alloc'],
   log,
   log1p,
   bce,

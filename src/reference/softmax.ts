@@ -2,11 +2,11 @@
 // the formulas of assembly/softmax.ts: m = max z, e_c = exp(z_c - m),
 // CE = sum ct_c (m - z_c) + (sum ct_c) log1p(s - 1), ct = classWeight t', every term >= 0.
 import { NEG_INF, POS_INF, reduce, Sum } from '../sum.js';
-import type { Entropy, SoftmaxLoss } from '../types.js';
+import type { Entropy, FloatArray, SoftmaxLoss } from '../types.js';
 import { badInRow, type MultiCall, multiCall } from '../validate.js';
 
 /** The largest logit of a row (±Infinity: the limits below). */
-function rowMax(z: Float64Array, from: number, C: number): number {
+function rowMax(z: FloatArray, from: number, C: number): number {
   let m = -Infinity;
   for (let j = from; j < from + C; j++) m = Math.max(m, z[j]);
   return m;
