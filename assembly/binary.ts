@@ -17,12 +17,20 @@ import {
   G,
   expPlainV,
   expS,
+  F_G,
+  F_OUT,
+  F_PRED,
+  F_TGT,
+  F_W,
+  F32,
   kMIN_NORMAL,
   kNEG100,
   kONE,
   kP_MIN,
   kv,
   lanesV,
+  ldS,
+  ldV,
   log1pFromS,
   log2V,
   logS,
@@ -30,6 +38,8 @@ import {
   r0,
   r1,
   RES,
+  setF32,
+  stS,
   sumAdd,
   sumFold,
   sumReset,
@@ -43,15 +53,15 @@ const LOGITS = 1;
 // Scalar element, every special case: validates, computes, stores, accumulates.
 function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize, i: i32, gscale: f64, posW: f64): i32 {
   const o = <usize>i << 3;
-  const a = load<f64>(pa + o);
-  const t = load<f64>(pt + o);
+  const a = ldS(pa, o, (F32 & F_PRED) != 0);
+  const t = ldS(pt, o, (F32 & F_TGT) != 0);
   if (kind == BCE) {
     if (!(a >= 0 && a <= 1)) return bad(i, 1);
   } else if (isNaN(a)) return bad(i, 1);
   if (!(t >= 0 && t <= 1)) return bad(i, 2);
   let w: f64 = 1;
   if (pw) {
-    w = load<f64>(pw + o);
+    w = ldS(pw, o, (F32 & F_W) != 0);
     if (!(w >= 0 && w < Infinity)) return bad(i, 3);
   }
   let loss: f64;
@@ -85,8 +95,8 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
       g = 0;
     }
   }
-  if (pout) store<f64>(pout + o, loss);
-  if (pg) store<f64>(pg + o, g * gscale);
+  if (pout) stS(pout, o, (F32 & F_OUT) != 0, loss);
+  if (pg) stS(pg, o, (F32 & F_G) != 0, g * gscale);
   sumAdd(loss);
   return -1;
 }
@@ -187,16 +197,19 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
     let c0 = f64x2.splat(0);
     let s1 = f64x2.splat(0);
     let c1 = f64x2.splat(0);
+    const fa = (F32 & F_PRED) != 0;
+    const ft = (F32 & F_TGT) != 0;
+    const fw = (F32 & F_W) != 0;
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 3;
       const zero = f64x2.splat(0);
       const one = kv(kONE);
-      const a = v128.load(pa + o);
-      const t = v128.load(pt + o);
-      const w = f & W ? v128.load(pw + o) : one;
-      const a1 = v128.load(pa + o, 16);
-      const t1 = v128.load(pt + o, 16);
-      const w1 = f & W ? v128.load(pw + o, 16) : one;
+      const a = ldV(pa, o, fa);
+      const t = ldV(pt, o, ft);
+      const w = f & W ? ldV(pw, o, fw) : one;
+      const a1 = ldV(pa, o + 16, fa);
+      const t1 = ldV(pt, o + 16, ft);
+      const w1 = f & W ? ldV(pw, o + 16, fw) : one;
       let loss = zero;
       let loss1 = zero;
       if (!v128.all_true<i64>(v128.and(plainV(kind, f, a, t, w), plainV(kind, f, a1, t1, w1)))) {
@@ -273,10 +286,12 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
   }
 }
 
-export function bce(pp: usize, pt: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64): i32 {
+export function bce(pp: usize, pt: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64, f32: i32): i32 {
+  setF32(f32);
   return dispatch(BCE, pp, pt, pw, pout, pg, n, gscale, 1);
 }
 
-export function bceWithLogits(px: usize, pt: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64, posW: f64): i32 {
+export function bceWithLogits(px: usize, pt: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64, f32: i32, posW: f64): i32 {
+  setF32(f32);
   return dispatch(LOGITS, px, pt, pw, pout, pg, n, gscale, posW);
 }

@@ -25,6 +25,12 @@ import {
   G,
   expPlainV,
   expS,
+  F_G,
+  F_OUT,
+  F_PRED,
+  F_TGT,
+  F_W,
+  F32,
   kLG1,
   kLG2,
   kLG3,
@@ -41,6 +47,8 @@ import {
   ks,
   kv,
   lanesV,
+  ldS,
+  ldV,
   log1pFromS,
   logPlusS,
   log2V,
@@ -49,6 +57,9 @@ import {
   r0,
   r1,
   RES,
+  setF32,
+  stS,
+  stV,
   sumAdd,
   sumFold,
   sumReset,
@@ -199,16 +210,16 @@ const LARGE = 2;
 
 function elem(kind: i32, op: i32, pv: usize, px: usize, pw: usize, pout: usize, pg: usize, i: i32, gscale: f64): i32 {
   const o = <usize>i << 3;
-  const v = load<f64>(pv + o);
+  const v = ldS(pv, o, (F32 & F_PRED) != 0);
   let x: f64 = 0;
   if (op == NLL) {
-    x = load<f64>(px + o);
+    x = ldS(px, o, (F32 & F_TGT) != 0);
     if (!(x >= 0 && x <= 1)) return bad(i, 2);
   }
   if (kind == PROBS ? !(v >= 0 && v <= 1) : isNaN(v)) return bad(i, 1);
   let w: f64 = 1;
   if (pw) {
-    w = load<f64>(pw + o);
+    w = ldS(pw, o, (F32 & F_W) != 0);
     if (!(w >= 0 && w < Infinity)) return bad(i, 3);
   }
   // a = |eta|, e = exp(-a), the two log-probabilities (or softplus terms), lambda(1 - lambda).
@@ -263,11 +274,11 @@ function elem(kind: i32, op: i32, pv: usize, px: usize, pw: usize, pout: usize, 
       y = w == 0 ? 0 : w * y;
       g = w == 0 ? 0 : w * g;
     }
-    if (pg) store<f64>(pg + o, g * gscale);
+    if (pg) stS(pg, o, (F32 & F_G) != 0, g * gscale);
     if (Math.abs(y) == Infinity) store<f64>(RES, <f64>(<i32>load<f64>(RES, 24) | (y > 0 ? 1 : 2)), 24);
     sumAdd(y);
   }
-  if (pout) store<f64>(pout + o, y);
+  if (pout) stS(pout, o, (F32 & F_OUT) != 0, y);
   return -1;
 }
 
@@ -290,14 +301,14 @@ function elem(kind: i32, op: i32, pv: usize, px: usize, pw: usize, pout: usize, 
   const zero = f64x2.splat(0);
   const one = kv(kONE);
   if (op == LOGC) {
-    v128.store(pout + o, logCV(mode, a, e, la));
+    stV(pout, o, (F32 & F_OUT) != 0, logCV(mode, a, e, la));
     return zero;
   }
   const neg = f64x2.lt(v, kind == PROBS ? kv(kHALF) : zero);
   const mun = muNegV(mode, a, e);
   const mu = v128.bitselect(mun, f64x2.sub(one, mun), neg);
   if (op == MEAN) {
-    v128.store(pout + o, mu);
+    stV(pout, o, (F32 & F_OUT) != 0, mu);
     return zero;
   }
   const lc = logCV(mode, a, e, la);
@@ -315,16 +326,19 @@ function elem(kind: i32, op: i32, pv: usize, px: usize, pw: usize, pout: usize, 
   if (ASC_FEATURE_SIMD) {
     let s = f64x2.splat(0);
     let cs = f64x2.splat(0);
+    const fv = (F32 & F_PRED) != 0;
+    const fx = (F32 & F_TGT) != 0;
+    const fw = (F32 & F_W) != 0;
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 3;
       const zero = f64x2.splat(0);
       const one = kv(kONE);
-      const v = v128.load(pv + o);
-      const v1 = v128.load(pv + o, 16);
-      const x = op == NLL ? v128.load(px + o) : zero;
-      const x1 = op == NLL ? v128.load(px + o, 16) : zero;
-      const w = f & W ? v128.load(pw + o) : one;
-      const w1 = f & W ? v128.load(pw + o, 16) : one;
+      const v = ldV(pv, o, fv);
+      const v1 = ldV(pv, o + 16, fv);
+      const x = op == NLL ? ldV(px, o, fx) : zero;
+      const x1 = op == NLL ? ldV(px, o + 16, fx) : zero;
+      const w = f & W ? ldV(pw, o, fw) : one;
+      const w1 = f & W ? ldV(pw, o + 16, fw) : one;
       if (!v128.all_true<i64>(v128.and(plainV(kind, op, f, v, x, w), plainV(kind, op, f, v1, x1, w1)))) {
         for (let j = i; j < i + 4; j++) {
           const r = elem(kind, op, pv, px, pw, pout, pg, j, gscale);
@@ -456,26 +470,31 @@ function elem(kind: i32, op: i32, pv: usize, px: usize, pw: usize, pout: usize, 
 }
 
 /** log C(lambda) for lambda in [0, 1] (+Infinity at 0 and 1); -1 or the first bad index. */
-export function cbLogNorm(pv: usize, pout: usize, n: i32): i32 {
+export function cbLogNorm(pv: usize, pout: usize, n: i32, f32: i32): i32 {
+  setF32(f32);
   return run(PROBS, LOGC, O, pv, 0, 0, pout, 0, n, 1);
 }
 
 /** log C(sigmoid(eta)) = log(eta / tanh(eta/2)) (+Infinity at ±Infinity); -1 or the first NaN. */
-export function cbLogNormWithLogits(pv: usize, pout: usize, n: i32): i32 {
+export function cbLogNormWithLogits(pv: usize, pout: usize, n: i32, f32: i32): i32 {
+  setF32(f32);
   return run(LOGITS, LOGC, O, pv, 0, 0, pout, 0, n, 1);
 }
 
 /** The mean mu from probabilities (logits = 0) or logits (logits = 1). */
-export function cbMean(pv: usize, pout: usize, n: i32, logits: i32): i32 {
+export function cbMean(pv: usize, pout: usize, n: i32, logits: i32, f32: i32): i32 {
+  setF32(f32);
   return logits ? run(LOGITS, MEAN, O, pv, 0, 0, pout, 0, n, 1) : run(PROBS, MEAN, O, pv, 0, 0, pout, 0, n, 1);
 }
 
 /** -log p(x | lambda); gradient with respect to lambda. */
-export function cbNll(px: usize, pv: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64): i32 {
+export function cbNll(px: usize, pv: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64, f32: i32): i32 {
+  setF32(f32);
   return dispatch(PROBS, pv, px, pw, pout, pg, n, gscale);
 }
 
 /** -log p(x | sigmoid(eta)); gradient with respect to eta. */
-export function cbNllWithLogits(px: usize, pv: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64): i32 {
+export function cbNllWithLogits(px: usize, pv: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64, f32: i32): i32 {
+  setF32(f32);
   return dispatch(LOGITS, pv, px, pw, pout, pg, n, gscale);
 }

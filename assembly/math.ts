@@ -446,6 +446,46 @@ export const W = 1;
 export const O = 2;
 export const G = 4;
 
+// Which of a call's arrays hold float32 (bits, set by each binary-family export from its last
+// argument): the prediction (probabilities or logits), the target (or x), the weight, the per-sample
+// output, the gradient. A float32 array is read where it is (widened on load, exactly) and written
+// rounded once on store, so float32 data takes no separate pass; byte offsets stay the float64 ones
+// (o), halved for float32.
+export const F_PRED = 1;
+export const F_TGT = 2;
+export const F_W = 4;
+export const F_OUT = 8;
+export const F_G = 16;
+export let F32: i32 = 0;
+
+// @ts-ignore: decorator
+@inline export function ldV(p: usize, o: usize, f32: bool): v128 {
+  return f32 ? f64x2.promote_low_f32x4(v128.load64_zero(p + (o >> 1))) : v128.load(p + o);
+}
+
+// @ts-ignore: decorator
+@inline export function stV(p: usize, o: usize, f32: bool, v: v128): void {
+  if (f32) v128.store64_lane(p + (o >> 1), f32x4.demote_f64x2_zero(v), 0);
+  else v128.store(p + o, v);
+}
+
+// @ts-ignore: decorator
+@inline export function ldS(p: usize, o: usize, f32: bool): f64 {
+  return f32 ? <f64>load<f32>(p + (o >> 1)) : load<f64>(p + o);
+}
+
+// @ts-ignore: decorator
+@inline export function stS(p: usize, o: usize, f32: bool, v: f64): void {
+  if (f32) store<f32>(p + (o >> 1), <f32>v);
+  else store<f64>(p + o, v);
+}
+
+/** Sets F32 for the call (exports call it first). */
+// @ts-ignore: decorator
+@inline export function setF32(mask: i32): void {
+  F32 = mask;
+}
+
 // Lanes of a pair whose target is in [0, 1], whose weight (if any) is finite and >= 0, and whose
 // prediction passes `predOk` (all false for NaN).
 // @ts-ignore: decorator
@@ -469,8 +509,8 @@ export const G = 4;
       g = v128.andnot(g, w0);
     }
   }
-  if (f & O) v128.store(pout + o, loss);
-  if (f & G) v128.store(pg + o, f64x2.mul(g, f64x2.splat(gscale)));
+  if (f & O) stV(pout, o, (F32 & F_OUT) != 0, loss);
+  if (f & G) stV(pg, o, (F32 & F_G) != 0, f64x2.mul(g, f64x2.splat(gscale)));
   return loss;
 }
 

@@ -24,6 +24,13 @@ export const DEFAULT_CHUNK = 16384;
 /** Below this many elements a copy is a plain loop: cheaper than `set` over a new `subarray`. */
 const SHORT = 64;
 
+/** Bits of a kernel's `f32` argument (assembly/math.ts): which arrays hold float32. */
+export const F_PRED = 1;
+export const F_TGT = 2;
+export const F_W = 4;
+export const F_OUT = 8;
+export const F_G = 16;
+
 /** An input of `directOut`: an array in the kernel's memory, or false (elsewhere) or absent. */
 type Input = FloatArray | false | undefined;
 
@@ -101,13 +108,13 @@ export class Arena {
   }
 
   /**
-   * Whether output `a` (`own`: in this kernel's memory) is written where it is: a Float64Array
-   * overlapping none of the inputs that live in the kernel's memory (the others: false). A float32
-   * output always goes through its slot.
+   * Whether output `a` (`own`: in this kernel's memory) is written where it is: overlapping none of the
+   * inputs that live in the kernel's memory (the others: false), and a Float64Array, or a Float32Array
+   * for a kernel that writes float32 (`raw`).
    */
-  directOut(a: FloatArray | undefined, own: boolean, i0?: Input, i1?: Input, i2?: Input): boolean {
-    if (!own || !(a instanceof Float64Array)) return false;
-    return apart(a, i0) && apart(a, i1) && apart(a, i2);
+  directOut(a: FloatArray | undefined, own: boolean, raw: boolean, i0?: Input, i1?: Input, i2?: Input): boolean {
+    if (!own || !(a instanceof Float64Array || raw)) return false;
+    return apart(a as FloatArray, i0) && apart(a as FloatArray, i1) && apart(a as FloatArray, i2);
   }
 
   /**
@@ -136,37 +143,41 @@ export class Arena {
   }
 
   /**
-   * Byte address of elements [start, start + len) of input `a` as float64: where it is (a Float64Array
-   * that is `own`, in this kernel's memory), or placed in slot k, promoted from float32 by the module.
+   * Byte address of elements [start, start + len) of input `a`: where it is (`own`, in this kernel's
+   * memory), or copied into slot k. A Float32Array stays float32 for a kernel that reads float32
+   * (`raw`); else the module widens it into slot k.
    */
-  place(a: FloatArray | undefined, own: boolean, k: number, start: number, len: number): number {
+  place(a: FloatArray | undefined, own: boolean, k: number, start: number, len: number, raw = false): number {
     if (!a) return 0;
     const slot = this.ptr(k);
-    if (own) {
-      if (a instanceof Float64Array) return a.byteOffset + start * 8;
-      this.cv.promote(a.byteOffset + start * 4, slot, len);
-    } else if (a instanceof Float64Array) {
+    if (a instanceof Float64Array) {
+      if (own) return a.byteOffset + start * 8;
       this.copy(a, start, len, this.heap_.view, slot / 8);
+    } else if (own) {
+      if (raw) return a.byteOffset + start * 4;
+      this.cv.promote(a.byteOffset + start * 4, slot, len);
     } else {
       this.copy(a, start, len, this.heap_.view32, slot / 4);
-      this.cv.promote(slot, slot, len);
+      if (!raw) this.cv.promote(slot, slot, len);
     }
     return slot;
   }
 
   /** Byte address where the kernel writes output `a`'s chunk from `start`: in place (`direct`) or slot k. */
   out(a: FloatArray | undefined, direct: boolean, k: number, start: number): number {
-    return !a ? 0 : direct ? a.byteOffset + start * 8 : this.ptr(k);
+    return !a ? 0 : direct ? a.byteOffset + start * a.BYTES_PER_ELEMENT : this.ptr(k);
   }
 
   /**
-   * Delivers `len` float64 results of slot k into output `a` (`own`: in this kernel's memory) at
-   * `start`, rounded once where `a` is float32.
+   * Delivers `len` results of slot k into output `a` (`own`: in this kernel's memory) at `start`: float64
+   * results, rounded once into a Float32Array; or, from a kernel that writes float32 (`raw`), float32.
    */
-  collect(a: FloatArray, own: boolean, k: number, start: number, len: number): void {
+  collect(a: FloatArray, own: boolean, k: number, start: number, len: number, raw = false): void {
     const slot = this.ptr(k);
     if (a instanceof Float64Array) {
       this.copy(this.heap_.view, slot / 8, len, a, start);
+    } else if (raw) {
+      this.copy(this.heap_.view32, slot / 4, len, a, start);
     } else if (own) {
       this.cv.demote(slot, a.byteOffset + start * 4, len);
     } else {
@@ -177,24 +188,28 @@ export class Arena {
 
   /**
    * Runs an elementwise kernel over x into out, chunk by chunk (`mask`: K0 x, K1 out in kernel memory);
-   * `kernel(px, pout, n, arg)` returns -1 or the index of the first element it refused. Returns -1, or
-   * that element's index in x.
+   * `kernel(px, pout, n, arg, f32)` returns -1 or the index of the first element it refused. A kernel
+   * that reads and writes float32 (`raw`) gets Float32Arrays as they are, with F_PRED (x) and F_OUT
+   * (out) in `f32`. Returns -1, or the refused element's index in x.
    */
   map(
     x: FloatArray,
     out: FloatArray,
     mask: number,
-    kernel: (px: number, pout: number, n: number, arg: number) => number,
+    kernel: (px: number, pout: number, n: number, arg: number, f32: number) => number,
     arg = 0,
+    raw = false,
   ): number {
     const ox = this.own(x, mask & 1);
     const oo = this.own(out, mask & 2);
-    const direct = this.directOut(out, oo, ox && x);
+    const direct = this.directOut(out, oo, raw, ox && x);
+    const f32 = raw ? (x instanceof Float32Array ? F_PRED : 0) | (out instanceof Float32Array ? F_OUT : 0) : 0;
     for (let start = 0; start < x.length; start += this.chunk) {
       const len = Math.min(this.chunk, x.length - start);
-      const bad = kernel(this.place(x, ox, 0, start, len), this.out(out, direct, 1, start), len, arg);
+      const px = this.place(x, ox, 0, start, len, raw);
+      const bad = kernel(px, this.out(out, direct, 1, start), len, arg, f32);
       if (bad >= 0) return start + bad;
-      if (!direct) this.collect(out, oo, 1, start, len);
+      if (!direct) this.collect(out, oo, 1, start, len, raw);
     }
     return -1;
   }

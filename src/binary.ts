@@ -1,6 +1,7 @@
 // bce, bceWithLogits (and the continuous-Bernoulli NLLs, which share their shape): validate, stream
 // through the arena, reduce. One loop with no closure and no per-chunk allocation: at N = 1 a call is
 // the checks, one copy in, one export call and one copy out.
+import { F_G, F_PRED, F_TGT, F_W } from './arena.js';
 import { reduce, Sum } from './sum.js';
 import type { BceWithLogitsOptions, BinaryLoss, FloatArray } from './types.js';
 import { type BinaryFn, binaryCall, elementError, K0, K1, K2, K3 } from './validate.js';
@@ -25,26 +26,32 @@ export function binaryLoss(w: Wasm, fn: BinaryFn): BinaryLoss<BceWithLogitsOptio
     const oT = arena.own(targets, k & K1);
     const oW = arena.own(weight, k & K2);
     const oG = arena.own(grad, k & K3);
-    const gDirect = arena.directOut(grad, oG, oP && pred, oT && targets, oW && weight);
+    // Float32Arrays stay float32: the kernels widen on load and round on store.
+    const f32 =
+      (pred instanceof Float32Array ? F_PRED : 0) |
+      (targets instanceof Float32Array ? F_TGT : 0) |
+      (weight instanceof Float32Array ? F_W : 0) |
+      (grad instanceof Float32Array ? F_G : 0);
+    const gDirect = arena.directOut(grad, oG, true, oP && pred, oT && targets, oW && weight);
     sum.reset();
     let inf = 0;
     for (let start = 0; start < n; start += arena.chunk) {
       const len = Math.min(arena.chunk, n - start);
-      const pp = arena.place(pred, oP, P, start, len);
-      const pt = arena.place(targets, oT, T, start, len);
-      const pw = arena.place(weight, oW, W, start, len);
+      const pp = arena.place(pred, oP, P, start, len, true);
+      const pt = arena.place(targets, oT, T, start, len, true);
+      const pw = arena.place(weight, oW, W, start, len, true);
       const po = arena.out(out, false, OUT, start);
       const pg = arena.out(grad, gDirect, G, start);
       const bad = bce
-        ? kernel(pp, pt, pw, po, pg, len, c.gscale, c.posWeight)
-        : kernel(pt, pp, pw, po, pg, len, c.gscale);
+        ? kernel(pp, pt, pw, po, pg, len, c.gscale, f32, c.posWeight)
+        : kernel(pt, pp, pw, po, pg, len, c.gscale, f32);
       const h = arena.heap();
       if (bad >= 0) throw elementError(c, h[r + 2], start + bad);
       sum.add(h[r]);
       sum.add(h[r + 1]);
       inf |= h[r + 3];
       if (out) arena.collect(out, false, OUT, start, len);
-      if (grad && !gDirect) arena.collect(grad, oG, G, start, len);
+      if (grad && !gDirect) arena.collect(grad, oG, G, start, len, true);
     }
     return reduce(c, sum, out, inf);
   }) as BinaryLoss<BceWithLogitsOptions>;

@@ -7,13 +7,13 @@ export function elementwiseFamily(w: Wasm): { log: Elementwise; log1p: Elementwi
   const map = (fn: 'log' | 'log1p'): Elementwise => {
     const f = w.ex[fn];
     // IEEE results for every input: nothing to refuse
-    const kernel = (px: number, pout: number, n: number) => {
-      f(px, pout, n);
+    const kernel = (px: number, pout: number, n: number, _arg: number, f32: number) => {
+      f(px, pout, n, f32);
       return -1;
     };
     return ((x: unknown, out?: unknown) => {
       const [xs, o, mask] = outFor(fn, x, out);
-      w.arena.map(xs, o, mask, kernel);
+      w.arena.map(xs, o, mask, kernel, 0, true);
       return o;
     }) as Elementwise;
   };

@@ -44,7 +44,7 @@ function run(w: Wasm, call: MultiCall, sum: Sum): number | Float64Array {
     arena.own(weight, k & K2),
     arena.own(grad, k & K4),
   ];
-  const gDirect = arena.directOut(grad, oG, oZ && logits, oT && targets, oW && weight);
+  const gDirect = arena.directOut(grad, oG, false, oZ && logits, oT && targets, oW && weight);
   for (let row = 0; row < c.n; row += rowsPer) {
     const rows = Math.min(rowsPer, c.n - row);
     const start = row * C;

@@ -7,9 +7,10 @@ export interface Exports {
   memory: WebAssembly.Memory;
   RES: WebAssembly.Global;
   heapBase(): number;
-  log(px: number, pout: number, n: number): void;
-  log1p(px: number, pout: number, n: number): void;
-  bce(pp: number, pt: number, pw: number, pout: number, pg: number, n: number, gscale: number): number;
+  log(px: number, pout: number, n: number, f32: number): void;
+  log1p(px: number, pout: number, n: number, f32: number): void;
+  // f32: which arrays hold float32, read and written where they are (F32 in assembly/math.ts)
+  bce(pp: number, pt: number, pw: number, pout: number, pg: number, n: number, gscale: number, f32: number): number;
   bceWithLogits(
     px: number,
     pt: number,
@@ -18,13 +19,23 @@ export interface Exports {
     pg: number,
     n: number,
     gscale: number,
+    f32: number,
     posWeight: number,
   ): number;
-  cbLogNorm(pv: number, pout: number, n: number): number;
-  cbLogNormWithLogits(pv: number, pout: number, n: number): number;
-  cbMean(pv: number, pout: number, n: number, logits: number): number;
-  cbNll(px: number, pv: number, pw: number, pout: number, pg: number, n: number, gscale: number): number;
-  cbNllWithLogits(px: number, pv: number, pw: number, pout: number, pg: number, n: number, gscale: number): number;
+  cbLogNorm(pv: number, pout: number, n: number, f32: number): number;
+  cbLogNormWithLogits(pv: number, pout: number, n: number, f32: number): number;
+  cbMean(pv: number, pout: number, n: number, logits: number, f32: number): number;
+  cbNll(px: number, pv: number, pw: number, pout: number, pg: number, n: number, gscale: number, f32: number): number;
+  cbNllWithLogits(
+    px: number,
+    pv: number,
+    pw: number,
+    pout: number,
+    pg: number,
+    n: number,
+    gscale: number,
+    f32: number,
+  ): number;
   softmax(
     pz: number,
     pt: number,
