@@ -1,7 +1,7 @@
 // Argument checks and error messages, shared by every backend so that the same input throws the
 // same error everywhere. O(1) checks happen before any work; element checks are run by the kernels
 // (fused into their pass) or by the reference, and reported through `elementError`.
-import { detached, heapOf, KernelFloat32Array, KernelFloat64Array } from './memory.js';
+import { detached, heapOf, KERNEL } from './memory.js';
 import type { BceWithLogitsOptions, FloatArray, Reduction } from './types.js';
 
 function describe(v: unknown): string {
@@ -28,7 +28,7 @@ export function floatArg(fn: string, name: string, v: unknown, bit: number): num
       `${fn}: ${name} is a detached view (its buffer was transferred, or it is a k.alloc() view from before the kernel's memory grew: read .array again)`,
     );
   }
-  if (!(v instanceof KernelFloat64Array || v instanceof KernelFloat32Array)) return 0;
+  if (!(v as { [KERNEL]?: true })[KERNEL]) return 0;
   const heap = heapOf(v.buffer);
   if (!heap) return 0;
   if (!heap.holds(v)) {
@@ -123,7 +123,7 @@ function optionsOf(fn: string, options: unknown, keys: readonly string[]): Recor
   if (options === undefined) return NO_OPTIONS;
   const o = options as Record<string, unknown>;
   // for-in, not Object.keys: no array per call
-  for (const k in o) if (Object.hasOwn(o, k) && !keys.includes(k)) throw new TypeError(`${fn}: unknown option '${k}'`);
+  for (const k in o) if (!keys.includes(k) && Object.hasOwn(o, k)) throw new TypeError(`${fn}: unknown option '${k}'`);
   return o;
 }
 
