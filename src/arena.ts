@@ -2,9 +2,10 @@
 // kernel's heap. Calls stream their arrays through it chunk by chunk, so memory stays bounded whatever
 // the length. A multi-class row longer than a chunk widens the slots to one row (up to MAX_SLOT
 // elements, 48 MiB in all). Views are rebuilt whenever the memory has grown (growth detaches old
-// buffers). Float64Arrays that already live in the kernel's memory (`k.alloc`) are not copied: the
-// kernel reads and writes them where they are. A Float32Array travels as float32 (half the bytes) and
-// is promoted to float64 inside the slot by the module (`promote`), outputs demoted on the way out.
+// buffers). Arrays that already live in the kernel's memory (`k.alloc`) are not copied: the kernel
+// reads and writes them where they are. A Float32Array travels as float32 (half the bytes): kernels
+// that read float32 (`raw`: all but softmax's) take it as it is, and for the others the module widens
+// it in the slot (`promote`) and rounds the results on the way out (`demote`).
 import type { Heap } from './memory.js';
 import type { FloatArray } from './types.js';
 
@@ -188,9 +189,9 @@ export class Arena {
 
   /**
    * Runs an elementwise kernel over x into out, chunk by chunk (`mask`: K0 x, K1 out in kernel memory);
-   * `kernel(px, pout, n, arg, f32)` returns -1 or the index of the first element it refused. A kernel
-   * that reads and writes float32 (`raw`) gets Float32Arrays as they are, with F_PRED (x) and F_OUT
-   * (out) in `f32`. Returns -1, or the refused element's index in x.
+   * `kernel(px, pout, n, arg, f32)` reads and writes float32 where the arrays are (F_PRED: x, F_OUT:
+   * out, in `f32`) and returns -1 or the index of the first element it refused. Returns -1, or the
+   * refused element's index in x.
    */
   map(
     x: FloatArray,
@@ -198,18 +199,16 @@ export class Arena {
     mask: number,
     kernel: (px: number, pout: number, n: number, arg: number, f32: number) => number,
     arg = 0,
-    raw = false,
   ): number {
     const ox = this.own(x, mask & 1);
     const oo = this.own(out, mask & 2);
-    const direct = this.directOut(out, oo, raw, ox && x);
-    const f32 = raw ? (x instanceof Float32Array ? F_PRED : 0) | (out instanceof Float32Array ? F_OUT : 0) : 0;
+    const direct = this.directOut(out, oo, true, ox && x);
+    const f32 = (x instanceof Float32Array ? F_PRED : 0) | (out instanceof Float32Array ? F_OUT : 0);
     for (let start = 0; start < x.length; start += this.chunk) {
       const len = Math.min(this.chunk, x.length - start);
-      const px = this.place(x, ox, 0, start, len, raw);
-      const bad = kernel(px, this.out(out, direct, 1, start), len, arg, f32);
+      const bad = kernel(this.place(x, ox, 0, start, len, true), this.out(out, direct, 1, start), len, arg, f32);
       if (bad >= 0) return start + bad;
-      if (!direct) this.collect(out, oo, 1, start, len, raw);
+      if (!direct) this.collect(out, oo, 1, start, len, true);
     }
     return -1;
   }

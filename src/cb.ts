@@ -16,12 +16,12 @@ export function cbFamily(w: Wasm): CbFamily {
     arg = 0,
   ) => {
     const [xs, o, mask] = outFor(fn, x, out, name);
-    const bad = w.arena.map(xs, o, mask, kernel, arg, true);
+    const bad = w.arena.map(xs, o, mask, kernel, arg);
     if (bad >= 0) throw predError(fn, name, logits, bad, xs[bad]);
     return o;
   };
   const { ex } = w;
-  // The kernels read and write float32 where it is (map's `raw`); cbMean's arg says logits.
+  // The kernels read and write float32 where it is; cbMean's arg says logits.
   const logNorm = (px: number, pout: number, n: number, _arg: number, f32: number) => ex.cbLogNorm(px, pout, n, f32);
   const logNormLogits = (px: number, pout: number, n: number, _arg: number, f32: number) =>
     ex.cbLogNormWithLogits(px, pout, n, f32);

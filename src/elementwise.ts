@@ -13,7 +13,7 @@ export function elementwiseFamily(w: Wasm): { log: Elementwise; log1p: Elementwi
     };
     return ((x: unknown, out?: unknown) => {
       const [xs, o, mask] = outFor(fn, x, out);
-      w.arena.map(xs, o, mask, kernel, 0, true);
+      w.arena.map(xs, o, mask, kernel);
       return o;
     }) as Elementwise;
   };
