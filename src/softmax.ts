@@ -38,12 +38,10 @@ function run(w: Wasm, call: MultiCall, sum: Sum): number | Float64Array {
   sum.reset();
   let inf = 0;
   const r = w.res / 8;
-  const [oZ, oT, oW, oG] = [
-    arena.own(logits, k & K0),
-    arena.own(targets, k & K1),
-    arena.own(weight, k & K2),
-    arena.own(grad, k & K4),
-  ];
+  const oZ = arena.own(logits, k & K0);
+  const oT = arena.own(targets, k & K1);
+  const oW = arena.own(weight, k & K2);
+  const oG = arena.own(grad, k & K4);
   const gDirect = arena.directOut(grad, oG, false, oZ && logits, oT && targets, oW && weight);
   for (let row = 0; row < c.n; row += rowsPer) {
     const rows = Math.min(rowsPer, c.n - row);
