@@ -14,38 +14,50 @@ export interface Data {
   soft(C: number): FloatArray;
 }
 
-/** Data whose arrays come from `make` (each made once, on first use) as copies of `d`'s. */
+/**
+ * Data whose arrays come from `make` (each made once, on first use) as copies of `d`'s. Each access
+ * reads the made array's `.array` again (a kernel array's view may be detached by growth), with no
+ * allocation, so that the zero-copy variants time the library, not this wrapper.
+ */
 function derived(d: Data, make: (a: FloatArray) => { array: FloatArray }): Data & { blocks: { array: FloatArray }[] } {
-  const cache = new Map<string, { array: FloatArray }>();
-  const get = (key: string, a: () => FloatArray) => {
-    let b = cache.get(key);
+  type Key = 'p' | 'x' | 't' | 'out' | 'grad';
+  const cache: Partial<Record<Key, { array: FloatArray }>> = {};
+  const softs = new Map<number, { array: FloatArray }>();
+  const one = (key: Key): FloatArray => {
+    let b = cache[key];
     if (!b) {
-      b = make(a());
-      cache.set(key, b);
+      b = make(d[key]);
+      cache[key] = b;
     }
-    // a kernel array's view is read on each use: it may have been detached by growth
     return b.array;
   };
   return {
     n: d.n,
     get p() {
-      return get('p', () => d.p);
+      return one('p');
     },
     get x() {
-      return get('x', () => d.x);
+      return one('x');
     },
     get t() {
-      return get('t', () => d.t);
+      return one('t');
     },
     get out() {
-      return get('out', () => d.out);
+      return one('out');
     },
     get grad() {
-      return get('grad', () => d.grad);
+      return one('grad');
     },
-    soft: (C) => get(`soft${C}`, () => d.soft(C)),
+    soft(C) {
+      let b = softs.get(C);
+      if (!b) {
+        b = make(d.soft(C));
+        softs.set(C, b);
+      }
+      return b.array;
+    },
     get blocks() {
-      return [...cache.values()];
+      return [...Object.values(cache), ...softs.values()];
     },
   };
 }
