@@ -1,10 +1,10 @@
 // bce, bceWithLogits (and the continuous-Bernoulli NLLs, which share their shape): validate, stream
 // through the arena, reduce. One loop with no closure and no per-chunk allocation: at N = 1 a call is
 // the checks, one copy in, one export call and one copy out.
-import { F_G, F_PRED, F_TGT, F_W } from './arena.js';
+import { F_G, F_OUT, F_PRED, F_TGT, F_W } from './arena.js';
 import { reduce, Sum } from './sum.js';
 import type { BceWithLogitsOptions, BinaryLoss, FloatArray } from './types.js';
-import { type BinaryFn, binaryCall, elementError, K0, K1, K2, K3 } from './validate.js';
+import { type BinaryFn, binaryCall, elementError, K0, K1, K2, K3, K4 } from './validate.js';
 import type { Wasm } from './wasm.js';
 
 // Slots: prediction, target, weight, per-sample losses, gradient.
@@ -20,18 +20,20 @@ export function binaryLoss(w: Wasm, fn: BinaryFn): BinaryLoss<BceWithLogitsOptio
   return ((first: FloatArray, second: FloatArray, options?: BceWithLogitsOptions) => {
     const c = binaryCall(fn, first, second, options);
     const { n, pred, targets, weight, grad, kernel: k } = c;
-    const out = c.reduction === 'none' ? new Float64Array(n) : undefined;
+    const out = c.reduction === 'none' ? (c.out ?? new Float64Array(n)) : undefined;
     // Which arrays live in this kernel's memory: read where they are, not copied.
     const oP = arena.own(pred, k & K0);
     const oT = arena.own(targets, k & K1);
     const oW = arena.own(weight, k & K2);
     const oG = arena.own(grad, k & K3);
+    const oO = arena.own(out, k & K4);
     // Float32Arrays stay float32: the kernels widen on load and round on store.
     const f32 =
       (pred instanceof Float32Array ? F_PRED : 0) |
       (targets instanceof Float32Array ? F_TGT : 0) |
       (weight instanceof Float32Array ? F_W : 0) |
-      (grad instanceof Float32Array ? F_G : 0);
+      (grad instanceof Float32Array ? F_G : 0) |
+      (out instanceof Float32Array ? F_OUT : 0);
     const gDirect = arena.directOut(grad, oG, true, oP && pred, oT && targets, oW && weight);
     sum.reset();
     let inf = 0;
@@ -50,7 +52,7 @@ export function binaryLoss(w: Wasm, fn: BinaryFn): BinaryLoss<BceWithLogitsOptio
       sum.add(h[r]);
       sum.add(h[r + 1]);
       inf |= h[r + 3];
-      if (out) arena.collect(out, false, OUT, start, len);
+      if (out) arena.collect(out, oO, OUT, start, len, true);
       if (grad && !gDirect) arena.collect(grad, oG, G, start, len, true);
     }
     return reduce(c, sum, out, inf);

@@ -4,7 +4,7 @@ import { MAX_SLOT } from './arena.js';
 import { softmax as referenceSoftmax } from './reference/softmax.js';
 import { reduce, Sum } from './sum.js';
 import type { Entropy, FloatArray, SoftmaxFamily, SoftmaxLoss, SoftmaxOptions } from './types.js';
-import { K0, K1, K2, K4, type MultiCall, type MultiFn, multiCall, multiError } from './validate.js';
+import { K0, K1, K2, K4, K5, type MultiCall, type MultiFn, multiCall, multiError } from './validate.js';
 import type { Wasm } from './wasm.js';
 
 // Slots: logits, targets, row weight, class weight, row losses, gradient (and e_c between sweeps).
@@ -15,17 +15,25 @@ const CW = 3;
 const OUT = 4;
 const G = 5;
 
-function run(w: Wasm, call: MultiCall, sum: Sum): number | Float64Array {
+function run(w: Wasm, call: MultiCall, sum: Sum): number | FloatArray {
   const { arena, ex } = w;
   const C = call.classes;
   const rowsPer = Math.max(1, Math.floor(arena.chunk / C));
   let c = call;
   if (!arena.fits(rowsPer * C)) {
     // Widening the slots may grow the memory, which detaches views of it: rebuild the caller's.
-    const { logits, targets, weight, classWeight, grad } = call;
-    const kept = arena.fitKeeping(rowsPer * C, [logits, targets, weight, classWeight, grad] as const, call.kernel);
+    const { logits, targets, weight, classWeight, grad, out } = call;
+    const kept = arena.fitKeeping(rowsPer * C, [logits, targets, weight, classWeight, grad, out] as const, call.kernel);
     if (!kept) throw new Error('softxent: unreachable: rows wider than MAX_SLOT reach run()');
-    c = { ...call, logits: kept[0], targets: kept[1], weight: kept[2], classWeight: kept[3], grad: kept[4] };
+    c = {
+      ...call,
+      logits: kept[0],
+      targets: kept[1],
+      weight: kept[2],
+      classWeight: kept[3],
+      grad: kept[4],
+      out: kept[5],
+    };
   }
   const { logits, targets, weight, grad, kernel: k } = c;
   const cw = arena.heap();
@@ -34,7 +42,7 @@ function run(w: Wasm, call: MultiCall, sum: Sum): number | Float64Array {
   else cw.fill(1, pcw / 8, pcw / 8 + C);
   // assembly/softmax.ts's flags: gradient, KL, targets used as they are
   const flags = (grad ? 1 : 0) | (c.kl ? 2 : 0) | (!c.classWeight && c.add === 0 ? 4 : 0);
-  const out = c.reduction === 'none' ? new Float64Array(c.n) : undefined;
+  const out = c.reduction === 'none' ? (c.out ?? new Float64Array(c.n)) : undefined;
   sum.reset();
   let inf = 0;
   const r = w.res / 8;
@@ -42,6 +50,7 @@ function run(w: Wasm, call: MultiCall, sum: Sum): number | Float64Array {
   const oT = arena.own(targets, k & K1);
   const oW = arena.own(weight, k & K2);
   const oG = arena.own(grad, k & K4);
+  const oO = arena.own(out, k & K5);
   const gDirect = arena.directOut(grad, oG, false, oZ && logits, oT && targets, oW && weight);
   for (let row = 0; row < c.n; row += rowsPer) {
     const rows = Math.min(rowsPer, c.n - row);
@@ -64,7 +73,7 @@ function run(w: Wasm, call: MultiCall, sum: Sum): number | Float64Array {
     sum.add(heap[r]);
     sum.add(heap[r + 1]);
     inf |= heap[r + 3];
-    if (out) arena.collect(out, false, OUT, row, rows);
+    if (out) arena.collect(out, oO, OUT, row, rows);
     if (grad && !gDirect) arena.collect(grad, oG, G, start, len);
   }
   return reduce(c, sum, out, inf);

@@ -1,4 +1,4 @@
-import type { Reduction } from './types.js';
+import type { FloatArray, Reduction } from './types.js';
 
 /** Neumaier's compensated sum: error bounded by 2u|S| + O(n u^2) sum |x|, not growing with n. */
 export class Sum {
@@ -36,10 +36,10 @@ export const NEG_INF = 2;
 export function reduce(
   c: { readonly reduction: Reduction; readonly n: number },
   sum: Sum,
-  perSample: Float64Array | undefined,
+  perSample: FloatArray | undefined,
   inf = POS_INF,
-): number | Float64Array {
-  if (c.reduction === 'none') return perSample as Float64Array;
+): number | FloatArray {
+  if (c.reduction === 'none') return perSample as FloatArray;
   let s = sum.value();
   if (Number.isNaN(s)) s = inf === NEG_INF ? -Infinity : inf === (POS_INF | NEG_INF) ? Number.NaN : Infinity;
   return c.reduction === 'sum' ? s : s / c.n;

@@ -36,6 +36,12 @@ export interface LossOptions {
    * (in place), but must not partially overlap one. Default: no gradient.
    */
   grad?: FloatArray;
+  /**
+   * With reduction 'none': receives the per-sample losses (per row for multi-class losses) and is
+   * returned, instead of a new Float64Array; a Float32Array receives each loss rounded once. Refused
+   * (RangeError) with another reduction.
+   */
+  out?: FloatArray;
 }
 
 /** Options of `bceWithLogits`. */
@@ -46,11 +52,21 @@ export interface BceWithLogitsOptions extends LossOptions {
 
 /** Options that select the overload returning per-sample losses. */
 type NoneOf<O> = O & { reduction: 'none' };
+/** Options that select the overload writing per-sample losses into the caller's `out`. */
+type IntoOf<O, A> = O & { reduction: 'none'; out: A };
 /** Options that select an overload returning a number. */
 type Scalar<O> = O & { reduction?: 'mean' | 'sum' };
 
 /** A binary loss over flat arrays of equal length N, prediction first: `bce`, `bceWithLogits`. */
 export interface BinaryLoss<O extends LossOptions = LossOptions> {
+  /**
+   * The per-sample losses, written into `options.out`.
+   * @param pred - Probabilities in [0, 1] (`bce`) or logits, not NaN (`bceWithLogits`).
+   * @param targets - Soft targets in [0, 1], length N.
+   * @param options - `reduction: 'none'`, `out` (one entry per sample, per row for multi-class) and the other options.
+   * @returns `out` (a Float32Array `out` holds each value rounded once).
+   */
+  <A extends FloatArray>(pred: FloatArray, targets: FloatArray, options: IntoOf<O, A>): A;
   /**
    * The per-sample losses.
    * @param pred - Probabilities in [0, 1] (`bce`) or logits, not NaN (`bceWithLogits`).
@@ -72,13 +88,21 @@ export interface BinaryLoss<O extends LossOptions = LossOptions> {
    * @param pred - Probabilities in [0, 1] (`bce`) or logits, not NaN (`bceWithLogits`).
    * @param targets - Soft targets in [0, 1], length N.
    * @param options - The loss's options; default { reduction: 'mean' }.
-   * @returns A number for 'mean' and 'sum', a new Float64Array for 'none'.
+   * @returns A number for 'mean' and 'sum'; for 'none', `out` or a new Float64Array.
    */
-  (pred: FloatArray, targets: FloatArray, options?: O): number | Float64Array;
+  (pred: FloatArray, targets: FloatArray, options?: O): number | FloatArray;
 }
 
 /** A continuous-Bernoulli NLL over flat arrays of equal length N, observations first (PyTorch's order). */
 export interface CbLoss {
+  /**
+   * The per-sample losses, written into `options.out`.
+   * @param x - Observations in [0, 1].
+   * @param pred - Probabilities lambda in [0, 1] (`cbNll`) or logits, not NaN (`cbNllWithLogits`), length N.
+   * @param options - `reduction: 'none'`, `out` (one entry per sample, per row for multi-class) and the other options.
+   * @returns `out` (a Float32Array `out` holds each value rounded once).
+   */
+  <A extends FloatArray>(x: FloatArray, pred: FloatArray, options: IntoOf<LossOptions, A>): A;
   /**
    * The per-sample losses.
    * @param x - Observations in [0, 1].
@@ -100,9 +124,9 @@ export interface CbLoss {
    * @param x - Observations in [0, 1].
    * @param pred - Probabilities lambda in [0, 1] (`cbNll`) or logits, not NaN (`cbNllWithLogits`), length N.
    * @param options - `reduction`, `weight`, `grad` (with respect to `pred`); default { reduction: 'mean' }.
-   * @returns A number for 'mean' and 'sum', a new Float64Array for 'none'.
+   * @returns A number for 'mean' and 'sum'; for 'none', `out` or a new Float64Array.
    */
-  (x: FloatArray, pred: FloatArray, options?: LossOptions): number | Float64Array;
+  (x: FloatArray, pred: FloatArray, options?: LossOptions): number | FloatArray;
 }
 
 /** Options of `softmaxCrossEntropy`; `weight` is per row, `grad` has the logits' length. */
@@ -124,6 +148,8 @@ export interface EntropyOptions {
   reduction?: Reduction;
   /** Per-row weight, finite and >= 0; default: all 1. */
   weight?: FloatArray;
+  /** With reduction 'none': receives the per-row values and is returned (float32: rounded once). */
+  out?: FloatArray;
   /** Per-class weight w_c, length `classes`, finite and >= 0. Default: all 1. */
   classWeight?: FloatArray;
   /** ε in [0, 1]: each target row becomes t' = t (1 - ε) + ε / classes. Default 0. */
@@ -132,6 +158,20 @@ export interface EntropyOptions {
 
 /** A multi-class loss over row-major [rows, classes] arrays: 'none' returns one loss per row. */
 export interface SoftmaxLoss {
+  /**
+   * The per-row losses, written into `options.out`.
+   * @param logits - Row-major [rows, classes] logits, not NaN (±Infinity allowed).
+   * @param targets - Target rows of the same length, finite and >= 0 (used as given, not renormalized).
+   * @param classes - A positive integer dividing the length.
+   * @param options - `reduction: 'none'`, `out` (one entry per sample, per row for multi-class) and the other options.
+   * @returns `out` (a Float32Array `out` holds each value rounded once).
+   */
+  <A extends FloatArray>(
+    logits: FloatArray,
+    targets: FloatArray,
+    classes: number,
+    options: IntoOf<SoftmaxOptions, A>,
+  ): A;
   /**
    * The per-row losses.
    * @param logits - Row-major [rows, classes] logits, not NaN (±Infinity allowed).
@@ -156,13 +196,21 @@ export interface SoftmaxLoss {
    * @param targets - Target rows of the same length, finite and >= 0 (used as given, not renormalized).
    * @param classes - A positive integer dividing the length.
    * @param options - {@link SoftmaxOptions}; default { reduction: 'mean', mode: 'ce' }.
-   * @returns A number for 'mean' and 'sum', a new Float64Array for 'none'.
+   * @returns A number for 'mean' and 'sum'; for 'none', `out` or a new Float64Array.
    */
-  (logits: FloatArray, targets: FloatArray, classes: number, options?: SoftmaxOptions): number | Float64Array;
+  (logits: FloatArray, targets: FloatArray, classes: number, options?: SoftmaxOptions): number | FloatArray;
 }
 
 /** The entropy of each target row: 'none' returns one value per row. */
 export interface Entropy {
+  /**
+   * The per-row entropies, written into `options.out`.
+   * @param targets - Row-major [rows, classes] target rows, finite and >= 0.
+   * @param classes - A positive integer dividing the length.
+   * @param options - `reduction: 'none'`, `out` (one entry per sample, per row for multi-class) and the other options.
+   * @returns `out` (a Float32Array `out` holds each value rounded once).
+   */
+  <A extends FloatArray>(targets: FloatArray, classes: number, options: IntoOf<EntropyOptions, A>): A;
   /**
    * The per-row entropies.
    * @param targets - Row-major [rows, classes] target rows, finite and >= 0.
@@ -184,9 +232,9 @@ export interface Entropy {
    * @param targets - Row-major [rows, classes] target rows, finite and >= 0.
    * @param classes - A positive integer dividing the length.
    * @param options - {@link EntropyOptions}; default { reduction: 'mean' }.
-   * @returns A number for 'mean' and 'sum', a new Float64Array for 'none'.
+   * @returns A number for 'mean' and 'sum'; for 'none', `out` or a new Float64Array.
    */
-  (targets: FloatArray, classes: number, options?: EntropyOptions): number | Float64Array;
+  (targets: FloatArray, classes: number, options?: EntropyOptions): number | FloatArray;
 }
 
 /** Multi-class soft-label cross-entropy, KL divergence and target entropy. */

@@ -49,6 +49,7 @@ export const K1 = 2;
 export const K2 = 4;
 export const K3 = 8;
 export const K4 = 16;
+export const K5 = 32;
 
 /** The length of `k.alloc(n)`: an integer in [0, 2^29] (4 GiB of float64). */
 export function allocLength(n: unknown): number {
@@ -135,6 +136,16 @@ function reductionOf(fn: string, v: unknown): Reduction {
   return reduction as Reduction;
 }
 
+/**
+ * The `out` option of a loss: per-sample results for reduction 'none' (refused with another reduction),
+ * n long (`why`: what n is); `floatArg`'s bit.
+ */
+function outOption(fn: string, v: unknown, reduction: Reduction, n: number, why: string, bit: number): number {
+  if (v === undefined) return 0;
+  if (reduction !== 'none') throw new RangeError(`${fn}: out is only for reduction 'none', got '${reduction}'`);
+  return optionalFloat(fn, 'out', v, n, why, bit);
+}
+
 /** An optional array option: undefined, or a float array of length n (`why`: what n is); `floatArg`'s bit. */
 function optionalFloat(fn: string, name: string, v: unknown, n: number, why: string, bit: number): number {
   if (v === undefined) return 0;
@@ -159,7 +170,7 @@ interface Shape {
   readonly why: string;
 }
 
-const LOSS_KEYS = ['reduction', 'weight', 'grad'];
+const LOSS_KEYS = ['reduction', 'weight', 'grad', 'out'];
 const SHAPES: Record<BinaryFn, Shape> = {
   bce: { names: ['probs', 'targets'], pred: 0, logits: false, keys: LOSS_KEYS, why: 'the length of probs' },
   bceWithLogits: {
@@ -183,7 +194,9 @@ export interface BinaryCall {
   readonly reduction: Reduction;
   readonly weight: FloatArray | undefined;
   readonly grad: FloatArray | undefined;
-  /** Which arrays live in kernel memory: K0 pred, K1 targets, K2 weight, K3 grad. */
+  /** The caller's array for the per-sample losses ('none'). */
+  readonly out: FloatArray | undefined;
+  /** Which arrays live in kernel memory: K0 pred, K1 targets, K2 weight, K3 grad, K4 out. */
   readonly kernel: number;
   readonly posWeight: number;
   /** Factor of the gradient: 1/n for 'mean', else 1. */
@@ -203,6 +216,7 @@ export function binaryCall(fn: BinaryFn, first: unknown, second: unknown, option
   const reduction = reductionOf(fn, o.reduction);
   kernel |= optionalFloat(fn, 'weight', o.weight, n, shape.why, K2);
   kernel |= optionalFloat(fn, 'grad', o.grad, n, shape.why, K3);
+  kernel |= outOption(fn, o.out, reduction, n, shape.why, K4);
   const posWeight = o.posWeight ?? 1;
   if (typeof posWeight !== 'number')
     throw new TypeError(`${fn}: posWeight must be a number, got ${describe(posWeight)}`);
@@ -218,6 +232,7 @@ export function binaryCall(fn: BinaryFn, first: unknown, second: unknown, option
     reduction,
     weight: o.weight,
     grad: o.grad,
+    out: o.out,
     kernel,
     posWeight,
     gscale: reduction === 'mean' ? 1 / n : 1,
@@ -272,7 +287,9 @@ export interface MultiCall {
   readonly weight: FloatArray | undefined;
   readonly grad: FloatArray | undefined;
   readonly classWeight: FloatArray | undefined;
-  /** Which arrays live in kernel memory: K0 logits, K1 targets, K2 weight, K3 classWeight, K4 grad. */
+  /** The caller's array for the per-row losses ('none'). */
+  readonly out: FloatArray | undefined;
+  /** Which arrays live in kernel memory: K0 logits, K1 targets, K2 weight, K3 classWeight, K4 grad, K5 out. */
   readonly kernel: number;
   /** t' = t keep + add: keep = 1 - eps, add = eps / classes. */
   readonly keep: number;
@@ -283,8 +300,8 @@ export interface MultiCall {
 }
 
 const MULTI_KEYS: Record<MultiFn, readonly string[]> = {
-  softmaxCrossEntropy: ['reduction', 'weight', 'grad', 'classWeight', 'labelSmoothing', 'mode'],
-  entropy: ['reduction', 'weight', 'classWeight', 'labelSmoothing'],
+  softmaxCrossEntropy: ['reduction', 'weight', 'grad', 'out', 'classWeight', 'labelSmoothing', 'mode'],
+  entropy: ['reduction', 'weight', 'out', 'classWeight', 'labelSmoothing'],
 };
 
 /** softmaxCrossEntropy(logits, targets, classes, options) or entropy(targets, classes, options). */
@@ -314,8 +331,9 @@ export function multiCall(
   const reduction = reductionOf(fn, o.reduction);
   kernel |= optionalFloat(fn, 'weight', o.weight, rows, 'the number of rows', K2);
   kernel |= optionalFloat(fn, 'grad', o.grad, len, 'the length of logits', K4);
+  kernel |= outOption(fn, o.out, reduction, rows, 'the number of rows', K5);
   kernel |= optionalFloat(fn, 'classWeight', o.classWeight, classes, 'classes', K3);
-  const { weight, grad, classWeight } = o as { weight?: FloatArray; grad?: FloatArray; classWeight?: FloatArray };
+  const { weight, grad, out, classWeight } = o as Record<string, FloatArray | undefined>;
   const i = classWeight ? classWeight.findIndex((v) => !isWeight(v)) : -1;
   if (classWeight && i >= 0) {
     throw new RangeError(`${fn}: classWeight[${i}] = ${classWeight[i]} is not a finite number >= 0`);
@@ -335,6 +353,7 @@ export function multiCall(
     weight,
     grad,
     classWeight,
+    out,
     kernel,
     keep: 1 - eps,
     add: eps / classes,

@@ -28,7 +28,7 @@ const F = fixture<{
 const f64 = (a: readonly number[]) => Float64Array.from(a);
 
 /** |a - b| <= tol * (|b| + scale + tiny), elementwise or for numbers. */
-function close(a: number | Float64Array, b: number | number[], tol: number, what: string, scale = 0) {
+function close(a: number | ArrayLike<number>, b: number | number[], tol: number, what: string, scale = 0) {
   const xs = typeof a === 'number' ? [a] : Array.from(a);
   const ys = typeof b === 'number' ? [b] : b;
   expect(xs.length, what).toBe(ys.length);

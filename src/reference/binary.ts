@@ -35,7 +35,7 @@ export function loss(fn: BinaryFn, element: Element): BinaryLoss<BceWithLogitsOp
       const arg = badArgument(c, i);
       if (arg) throw elementError(c, arg, i);
     }
-    const out = c.reduction === 'none' ? new Float64Array(c.n) : undefined;
+    const out = c.reduction === 'none' ? (c.out ?? new Float64Array(c.n)) : undefined;
     const sum = new Sum();
     const lg = new Float64Array(2);
     let inf = 0;

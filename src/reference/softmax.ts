@@ -59,12 +59,12 @@ function row(c: MultiCall, r: number, gw: number, e: Float64Array): number {
   return a + s0 * Math.log1p(ties - 1 + rest) + (c.kl ? tlog : 0);
 }
 
-function run(c: MultiCall): number | Float64Array {
+function run(c: MultiCall): number | FloatArray {
   for (let r = 0; r < c.n; r++) {
     const error = badInRow(c, r);
     if (error) throw error;
   }
-  const out = c.reduction === 'none' ? new Float64Array(c.n) : undefined;
+  const out = c.reduction === 'none' ? (c.out ?? new Float64Array(c.n)) : undefined;
   const sum = new Sum();
   let inf = 0;
   // e_c of a row, kept apart so that a gradient written over the logits is written after they are read
