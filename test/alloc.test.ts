@@ -4,16 +4,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Arena } from '../src/arena.js';
 import type { KernelArray, Softxent } from '../src/index.js';
-import { BACKENDS, CHUNKED, outcome } from './helpers.js';
-
-/** Deterministic values in (0, 1). */
-function uniform(n: number, seed: number): Float64Array {
-  let s = seed >>> 0;
-  return Float64Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s + 0.5) / 2 ** 32;
-  });
-}
+import { BACKENDS, CHUNKED, outcome, uniform } from './helpers.js';
 
 /** Copies `a` into a new block of k; the block and its current view. */
 function place(k: Softxent, a: Float64Array): [KernelArray, Float64Array] {

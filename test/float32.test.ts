@@ -4,16 +4,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Arena } from '../src/arena.js';
 import type { FloatArray, Softxent } from '../src/index.js';
-import { BACKENDS, CHUNKED, outcome } from './helpers.js';
-
-/** Deterministic float32 values in (0, 1). */
-function uniform(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s + 0.5) / 2 ** 32;
-  });
-}
+import { BACKENDS, CHUNKED, outcome, uniform } from './helpers.js';
 
 const N = 70;
 const C = 7;
@@ -21,14 +12,14 @@ const ROWS = N / C;
 
 /** The inputs of every call, float32 values: probabilities, targets, logits, weights, class weights. */
 function inputs() {
-  const p = uniform(N, 1);
+  const p = Float32Array.from(uniform(N, 1));
   return {
     p,
-    t: uniform(N, 2),
+    t: Float32Array.from(uniform(N, 2)),
     x: p.map((v) => (v - 0.5) * 30),
-    w: uniform(N, 3),
-    rw: uniform(ROWS, 5),
-    cw: uniform(C, 4),
+    w: Float32Array.from(uniform(N, 3)),
+    rw: Float32Array.from(uniform(ROWS, 5)),
+    cw: Float32Array.from(uniform(C, 4)),
   };
 }
 type In = ReturnType<typeof inputs>;

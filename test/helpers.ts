@@ -66,6 +66,15 @@ export function worst(errs: Iterable<[number, string]>): { ulps: number; at: str
   return w;
 }
 
+/** n deterministic values in (0, 1) from a linear congruential generator seeded with `seed`. */
+export function uniform(n: number, seed: number): Float64Array {
+  let s = seed >>> 0;
+  return Float64Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s + 0.5) / 2 ** 32;
+  });
+}
+
 /** 'ok', or the error a call throws as "RangeError: message" (to compare backends' errors). */
 export function outcome(call: () => unknown): string {
   try {

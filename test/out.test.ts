@@ -3,16 +3,7 @@
 // values as a new array would hold; refused with another reduction, a wrong length or type.
 import { describe, expect, it } from 'vitest';
 import type { FloatArray, Softxent } from '../src/index.js';
-import { BACKENDS, CHUNKED, outcome } from './helpers.js';
-
-/** Deterministic values in (0, 1). */
-function uniform(n: number, seed: number): Float64Array {
-  let s = seed >>> 0;
-  return Float64Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s + 0.5) / 2 ** 32;
-  });
-}
+import { BACKENDS, CHUNKED, outcome, uniform } from './helpers.js';
 
 const N = 70;
 const C = 7;
