@@ -37,12 +37,12 @@ let gTok: bool = true;
 // Below exp(-708) results are subnormal (or 0): expPoly stops there. Below -746 they are 0 (expS's
 // clamp): masks of -1e9 or -Infinity take expPoly's value at the floor, zeroed; lanes between the two
 // take expS.
-const EXP_FLOOR: f64 = -708;
+export const EXP_FLOOR: f64 = -708;
 const EXP_ZERO: f64 = -746;
 const NEG_MAX: f64 = -1.7976931348623157e308;
 
 // e^d for d <= 0 (or -Infinity): the vector path's expPoly where it applies, else expS.
-function expAny(d: f64): f64 {
+export function expAny(d: f64): f64 {
   return d >= EXP_FLOOR ? expPolyS(d) : expS(d);
 }
 
@@ -55,7 +55,7 @@ const SMALL = 80;
  * across-rows path evaluates with log2V.
  */
 // @ts-ignore: decorator
-@inline function log1pU(x: f64): f64 {
+@inline export function log1pU(x: f64): f64 {
   const u = 1 + x;
   return logPlusS(u, (u >= 2 ? 1 - (u - x) : x - (u - 1)) / u);
 }
@@ -75,7 +75,7 @@ const SMALL = 80;
 
 // The row's logits as the sums see them: unchanged when m is finite; else the limits above.
 // @ts-ignore: decorator
-@inline function limitZ(z: f64, m: f64): f64 {
+@inline export function limitZ(z: f64, m: f64): f64 {
   if (m == Infinity) return z == Infinity ? 0 : -Infinity;
   if (m == -Infinity) return 0;
   return z;
@@ -83,7 +83,7 @@ const SMALL = 80;
 
 /** Max of a row, for the vector paths (NaN may be skipped: the sums then show it). */
 // @ts-ignore: decorator
-@inline function rowMax(pz: usize, n: i32): f64 {
+@inline export function rowMax(pz: usize, n: i32): f64 {
   let c = 0;
   let m: f64 = -Infinity;
   if (ASC_FEATURE_SIMD) {
@@ -98,13 +98,13 @@ const SMALL = 80;
 }
 
 /** max(m, the logits from c on); from 0, the scalar path's max (logits known not to be NaN). */
-function maxFrom(pz: usize, c: i32, n: i32, m: f64): f64 {
+export function maxFrom(pz: usize, c: i32, n: i32, m: f64): f64 {
   for (; c < n; c++) m = max(m, load<f64>(pz + (<usize>c << 3)));
   return m;
 }
 
 // The first NaN logit of a row, or -1.
-function nanLogit(pz: usize, n: i32): i32 {
+export function nanLogit(pz: usize, n: i32): i32 {
   for (let c = 0; c < n; c++) if (isNaN(load<f64>(pz + (<usize>c << 3)))) return c;
   return -1;
 }
@@ -138,7 +138,7 @@ let gTie: f64 = 0;
 
 // Two scalars as a vector.
 // @ts-ignore: decorator
-@inline function pair(a: f64, b: f64): v128 {
+@inline export function pair(a: f64, b: f64): v128 {
   return f64x2.replace_lane(f64x2.splat(a), 1, b);
 }
 
@@ -166,7 +166,7 @@ let gTie: f64 = 0;
 // e^d of two vectors of differences into r0() and r1(): expPoly2V where every lane is at or above
 // EXP_FLOOR, else the slow step (expMasked2); false for the slow step.
 // @ts-ignore: decorator
-@inline function exp2(d0: v128, d1: v128): bool {
+@inline export function exp2(d0: v128, d1: v128): bool {
   const floor = f64x2.splat(EXP_FLOOR);
   if (v128.all_true<i64>(v128.and(f64x2.ge(d0, floor), f64x2.ge(d1, floor)))) {
     expPoly2V(d0, d1);
@@ -366,7 +366,7 @@ let gTie: f64 = 0;
 }
 
 // The first target of a row that is not a finite number >= 0 (the row is known to hold one).
-function badTarget(pt: usize, n: i32): i32 {
+export function badTarget(pt: usize, n: i32): i32 {
   for (let c = 0; c < n; c++) {
     const t = load<f64>(pt + (<usize>c << 3));
     if (!(t >= 0 && t < Infinity)) return c;
@@ -376,7 +376,7 @@ function badTarget(pt: usize, n: i32): i32 {
 
 // The row's weight, or -1 when it is not a finite number >= 0.
 // @ts-ignore: decorator
-@inline function rowWeight(pw: usize, r: i32): f64 {
+@inline export function rowWeight(pw: usize, r: i32): f64 {
   if (!pw) return 1;
   const w = load<f64>(pw + (<usize>r << 3));
   return w >= 0 && w < Infinity ? w : -1;
@@ -385,7 +385,7 @@ function badTarget(pt: usize, n: i32): i32 {
 // Row r's loss times its weight (a zero weight removes the row, even an infinite loss): stored (with
 // pout), flagged when infinite, and added to the sum.
 // @ts-ignore: decorator
-@inline function finishRow(pout: usize, r: i32, w: f64, loss: f64): void {
+@inline export function finishRow(pout: usize, r: i32, w: f64, loss: f64): void {
   const v = w == 0 ? 0 : w * loss;
   if (pout) store<f64>(pout + (<usize>r << 3), v);
   if (Math.abs(v) == Infinity) store<f64>(RES, 1, 24);

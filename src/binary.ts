@@ -17,6 +17,7 @@ export function binaryLoss(w: Wasm, fn: BinaryFn): BinaryLoss<BceWithLogitsOptio
   const sum = new Sum();
   const bce = fn === 'bce' || fn === 'bceWithLogits';
   const kernel = ex[fn] as (...args: number[]) => number;
+  const distill = ex.bceDistill;
   return ((first: FloatArray, second: FloatArray, options?: BceWithLogitsOptions) => {
     const c = binaryCall(fn, first, second, options);
     const { n, pred, targets, weight, grad, kernel: k } = c;
@@ -44,9 +45,11 @@ export function binaryLoss(w: Wasm, fn: BinaryFn): BinaryLoss<BceWithLogitsOptio
       const pw = arena.place(weight, oW, W, start, len, true);
       const po = arena.out(out, false, OUT, start);
       const pg = arena.out(grad, gDirect, G, start);
-      const bad = bce
-        ? kernel(pp, pt, pw, po, pg, len, c.gscale, f32, c.posWeight)
-        : kernel(pt, pp, pw, po, pg, len, c.gscale, f32);
+      const bad = !bce
+        ? kernel(pt, pp, pw, po, pg, len, c.gscale, f32)
+        : c.targetLogits || c.temperature !== 1
+          ? distill(pp, pt, pw, po, pg, len, c.gscale, f32, c.posWeight, c.temperature, c.targetLogits ? 1 : 0)
+          : kernel(pp, pt, pw, po, pg, len, c.gscale, f32, c.posWeight);
       const h = arena.heap();
       if (bad >= 0) throw elementError(c, h[r + 2], start + bad);
       sum.add(h[r]);

@@ -1,10 +1,11 @@
 // softmaxCrossEntropy (CE or KL) and entropy: validate, stream whole rows through the arena, reduce.
-// Rows longer than MAX_SLOT (2^20 classes) go to the reference, which needs no arena.
+// Rows longer than MAX_SLOT (2^20 classes; 2^19 for distillation, which needs a row of scratch) go to
+// the reference, which needs no arena.
 import { MAX_SLOT } from './arena.js';
 import { softmax as referenceSoftmax } from './reference/softmax.js';
 import { reduce, Sum } from './sum.js';
 import type { Entropy, FloatArray, SoftmaxFamily, SoftmaxLoss, SoftmaxOptions } from './types.js';
-import { K0, K1, K2, K4, K5, type MultiCall, type MultiFn, multiCall, multiError } from './validate.js';
+import { K0, K1, K2, K4, K5, MODES, type MultiCall, type MultiFn, multiCall, multiError } from './validate.js';
 import type { Wasm } from './wasm.js';
 
 // Slots: logits, targets, row weight, class weight, row losses, gradient (and e_c between sweeps).
@@ -19,11 +20,13 @@ function run(w: Wasm, call: MultiCall, sum: Sum): number | FloatArray {
   const { arena, ex } = w;
   const C = call.classes;
   const rowsPer = Math.max(1, Math.floor(arena.chunk / C));
+  // The distillation kernel keeps a row of scratch after the class weights.
+  const need = Math.max(rowsPer * C, call.distill ? 2 * C : C);
   let c = call;
-  if (!arena.fits(rowsPer * C)) {
+  if (!arena.fits(need)) {
     // Widening the slots may grow the memory, which detaches views of it: rebuild the caller's.
     const { logits, targets, weight, classWeight, grad, out } = call;
-    const kept = arena.fitKeeping(rowsPer * C, [logits, targets, weight, classWeight, grad, out] as const, call.kernel);
+    const kept = arena.fitKeeping(need, [logits, targets, weight, classWeight, grad, out] as const, call.kernel);
     if (!kept) throw new Error('softxent: unreachable: rows wider than MAX_SLOT reach run()');
     c = {
       ...call,
@@ -41,7 +44,9 @@ function run(w: Wasm, call: MultiCall, sum: Sum): number | FloatArray {
   if (c.classWeight) cw.set(c.classWeight, pcw / 8);
   else cw.fill(1, pcw / 8, pcw / 8 + C);
   // assembly/softmax.ts's flags: gradient, KL, targets used as they are
-  const flags = (grad ? 1 : 0) | (c.kl ? 2 : 0) | (!c.classWeight && c.add === 0 ? 4 : 0);
+  const flags = c.distill
+    ? (grad ? 1 : 0) | (c.targetLogits ? 2 : 0) | (MODES.indexOf(c.mode) << 2)
+    : (grad ? 1 : 0) | (c.kl ? 2 : 0) | (!c.classWeight && c.add === 0 ? 4 : 0);
   const out = c.reduction === 'none' ? (c.out ?? new Float64Array(c.n)) : undefined;
   sum.reset();
   let inf = 0;
@@ -62,9 +67,11 @@ function run(w: Wasm, call: MultiCall, sum: Sum): number | FloatArray {
     const po = arena.out(out, false, OUT, row);
     // The gradient slot also holds e_c between sweeps when there is no gradient.
     const pg = gDirect ? (grad as FloatArray).byteOffset + start * 8 : arena.ptr(G);
-    const bad = logits
-      ? ex.softmax(pz, pt, pcw, pw, po, pg, rows, C, c.keep, c.add, c.gscale, flags)
-      : ex.entropy(pt, pcw, pw, po, rows, C, c.keep, c.add);
+    const bad = !logits
+      ? ex.entropy(pt, pcw, pw, po, rows, C, c.keep, c.add)
+      : c.distill
+        ? ex.distill(pz, pt, pcw, pw, po, pg, rows, C, c.keep, c.add, c.gscale, c.temperature, c.beta, flags)
+        : ex.softmax(pz, pt, pcw, pw, po, pg, rows, C, c.keep, c.add, c.gscale, flags);
     const heap = arena.heap();
     if (bad >= 0) {
       const arg = heap[r + 2];
@@ -83,7 +90,7 @@ export function softmaxFamily(w: Wasm): SoftmaxFamily {
   const sum = new Sum();
   const call = (fn: MultiFn, z: unknown, t: unknown, classes: unknown, o: unknown) => {
     const c = multiCall(fn, z, t, classes, o);
-    return c.classes > MAX_SLOT ? referenceSoftmax.run(c) : run(w, c, sum);
+    return c.classes > (c.distill ? MAX_SLOT / 2 : MAX_SLOT) ? referenceSoftmax.run(c) : run(w, c, sum);
   };
   return {
     softmaxCrossEntropy: ((z: FloatArray, t: FloatArray, classes: number, o?: SoftmaxOptions) =>

@@ -48,6 +48,13 @@ export interface LossOptions {
 export interface BceWithLogitsOptions extends LossOptions {
   /** Weight of the positive term t·softplus(-x), finite and >= 0 (PyTorch's pos_weight, one scalar). Default 1. */
   posWeight?: number;
+  /**
+   * The targets are a teacher's logits s (any number but NaN; ±Infinity give t = 1 or 0): t = sigmoid(s/T)
+   * and 1 - t = sigmoid(-s/T), each computed directly (never 1 - t by subtraction). Default false.
+   */
+  targetLogits?: boolean;
+  /** T > 0, finite: the loss is T² times the loss of logits/T (and teacher logits/T); `grad` is w.r.t. the raw logits. Default 1. */
+  temperature?: number;
 }
 
 /** Options that select the overload returning per-sample losses. */
@@ -136,10 +143,25 @@ export interface SoftmaxOptions extends LossOptions {
   /** ε in [0, 1]: each target row becomes t' = t (1 - ε) + ε / classes (PyTorch's label_smoothing). Default 0. */
   labelSmoothing?: number;
   /**
-   * 'ce' (default): cross-entropy Σ_c w_c t'_c (-log q_c), q = softmax(z). 'kl': KL divergence
-   * Σ_c w_c t'_c (log t'_c - log q_c), 0 log 0 = 0 (= 'ce' minus the target entropy; same gradient).
+   * With q = softmax(z/T) and p' the (smoothed) target distribution, each row's loss is T² times:
+   * 'ce' (default): cross-entropy Σ_c w_c p'_c (-log q_c). 'kl': KL(p'‖q) = Σ_c w_c p'_c (log p'_c - log q_c),
+   * 0 log 0 = 0 (= 'ce' minus the target entropy; same gradient). 'reverse-kl': KL(q‖p') = Σ_c q_c (log q_c -
+   * log p'_c) (+Infinity where the student has mass and the teacher none). 'js': β KL(p'‖m) + (1-β) KL(q‖m),
+   * m = β p' + (1-β) q. `classWeight` is only for 'ce' and 'kl'.
    */
-  mode?: 'ce' | 'kl';
+  mode?: 'ce' | 'kl' | 'reverse-kl' | 'js';
+  /**
+   * The targets are a teacher's logits (any number but NaN; -Infinity = probability 0, as a top-k teacher
+   * gives): p = softmax(targets/T), taken in the same pass. Default false (targets are probabilities).
+   */
+  targetLogits?: boolean;
+  /**
+   * T > 0, finite: logits (and teacher logits) are divided by T and the loss multiplied by T² (Hinton et al.);
+   * `grad` is w.r.t. the raw logits. Default 1.
+   */
+  temperature?: number;
+  /** β in [0, 1], mode 'js' only: the teacher's weight in the mixture m = β p' + (1-β) q. Default 0.5. */
+  beta?: number;
 }
 
 /** Options of `entropy`: a loss's without `grad`, with the class weights and smoothing of `softmaxCrossEntropy`. */
@@ -242,21 +264,27 @@ export interface SoftmaxFamily {
   /**
    * Soft-label cross-entropy per row: Σ_c w_c t'_c (logsumexp(z) - z_c), t' = t (1 - ε) + ε / classes; with
    * mode 'kl', Σ_c w_c t'_c (log t'_c - log q_c). `grad` (w.r.t. the logits): softmax(z) Σ_c w_c t'_c - w t',
-   * times the row weight (and 1/rows for 'mean').
+   * times the row weight (and 1/rows for 'mean'). Distillation: `targetLogits` (the targets are a teacher's
+   * logits), `temperature` T (the loss T² times that of z/T; `grad` w.r.t. z), modes 'reverse-kl' and 'js'
+   * (see {@link SoftmaxOptions.mode} and docs/distillation.md).
    *
    * PyTorch: `F.cross_entropy(logits, targets, weight=classWeight, label_smoothing=ε, reduction=...)` with
    * probability targets; mode 'kl': `F.kl_div(F.log_softmax(logits, 1), targets, reduction='batchmean')`
-   * ('sum' for 'sum').
+   * ('sum' for 'sum'); with teacher logits and T: `F.kl_div(F.log_softmax(z/T, 1), F.log_softmax(s/T, 1),
+   * log_target=True, reduction='batchmean') * T * T`.
    * @param logits - z: row-major [rows, classes] logits, not NaN (±Infinity allowed).
-   * @param targets - t: probability rows of the same length, finite and >= 0 (used as given, not renormalized).
+   * @param targets - t: probability rows of the same length, finite and >= 0 (used as given, not renormalized);
+   * with `targetLogits`, the teacher's logits, not NaN (±Infinity allowed).
    * @param classes - A positive integer dividing the length.
    * @param options - {@link SoftmaxOptions}; default { reduction: 'mean', mode: 'ce' }.
    * @returns The mean over rows or the sum; a new Float64Array of row losses for 'none'.
    * @throws {TypeError} logits or targets not a Float64Array or Float32Array (or detached, or a freed `k.alloc` view), classes
-   * not a number, options not an object, an unknown option, labelSmoothing not a number.
+   * not a number, options not an object, an unknown option, labelSmoothing, temperature or beta not a number,
+   * targetLogits not a boolean.
    * @throws {RangeError} targets (or grad) not of the logits' length, weight not of length rows, classWeight not of
    * length classes; classes not a positive integer dividing the length; an unknown reduction or mode; labelSmoothing
-   * outside [0, 1]; a NaN logit, a target or weight that is negative, infinite or NaN (the first, by index).
+   * or beta outside [0, 1], a temperature not finite and > 0, classWeight with 'reverse-kl' or 'js', beta with
+   * another mode than 'js'; a NaN logit, a target or weight that is negative, infinite or NaN (the first, by index).
    * @example
    * ```ts
    * // 2 rows of 3 classes, soft targets; mean cross-entropy and its gradient
@@ -470,17 +498,22 @@ export interface Softxent extends CbFamily, SoftmaxFamily {
   /**
    * Binary cross-entropy of logits x against soft targets t per element:
    * posWeight t softplus(-x) + (1-t) softplus(x). `grad`, w.r.t. x: (posWeight t + 1 - t) sigmoid(x) - posWeight t.
+   * Multi-label distillation: `targetLogits` (t = sigmoid(s/T), 1 - t = sigmoid(-s/T) from a teacher's logits s)
+   * and `temperature` T (T² times the loss of x/T; `grad` w.r.t. the raw x).
    *
    * PyTorch: `F.binary_cross_entropy_with_logits(logits, targets, weight=weight,
-   * pos_weight=torch.tensor(posWeight), reduction=...)`.
+   * pos_weight=torch.tensor(posWeight), reduction=...)`; with a teacher:
+   * `F.binary_cross_entropy_with_logits(x/T, torch.sigmoid(s/T), ...) * T * T`.
    * @param logits - Logits, not NaN, length N.
-   * @param targets - Soft targets in [0, 1], length N.
-   * @param options - `reduction`, `weight`, `grad` (w.r.t. logits), `posWeight`; default { reduction: 'mean' }.
+   * @param targets - Soft targets in [0, 1], length N; with `targetLogits`, the teacher's logits, not NaN.
+   * @param options - `reduction`, `weight`, `grad` (w.r.t. logits), `posWeight`, `targetLogits`, `temperature`;
+   * default { reduction: 'mean' }.
    * @returns The mean or the sum; a new Float64Array of N losses for 'none'.
    * @throws {TypeError} logits or targets not a Float64Array or Float32Array (or detached, or a freed `k.alloc` view), options not
-   * an object, an unknown option, posWeight not a number.
+   * an object, an unknown option, posWeight or temperature not a number, targetLogits not a boolean.
    * @throws {RangeError} targets, weight or grad not of logits' length; an unknown reduction; a NaN logit, targets
-   * outside [0, 1] or NaN, a weight or posWeight that is negative, infinite or NaN (the first, by index).
+   * outside [0, 1] or NaN, a weight or posWeight that is negative, infinite or NaN (the first, by index); a
+   * temperature not finite and > 0.
    */
   bceWithLogits: BinaryLoss<BceWithLogitsOptions>;
 }

@@ -177,7 +177,7 @@ const SHAPES: Record<BinaryFn, Shape> = {
     names: ['logits', 'targets'],
     pred: 0,
     logits: true,
-    keys: [...LOSS_KEYS, 'posWeight'],
+    keys: [...LOSS_KEYS, 'posWeight', 'targetLogits', 'temperature'],
     why: 'the length of logits',
   },
   cbNll: { names: ['x', 'probs'], pred: 1, logits: false, keys: LOSS_KEYS, why: 'the length of probs' },
@@ -199,8 +199,27 @@ export interface BinaryCall {
   /** Which arrays live in kernel memory: K0 pred, K1 targets, K2 weight, K3 grad, K4 out. */
   readonly kernel: number;
   readonly posWeight: number;
+  /** bceWithLogits: the targets are a teacher's logits (any number but NaN). */
+  readonly targetLogits: boolean;
+  /** bceWithLogits: T > 0, logits (and teacher logits) divided by T, the loss times T². */
+  readonly temperature: number;
   /** Factor of the gradient: 1/n for 'mean', else 1. */
   readonly gscale: number;
+}
+
+/** `targetLogits`: a boolean, default false. */
+function targetLogitsOf(fn: string, v: unknown): boolean {
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw new TypeError(`${fn}: targetLogits must be a boolean, got ${describe(v)}`);
+  return v;
+}
+
+/** `temperature`: a finite number > 0, default 1. */
+function temperatureOf(fn: string, v: unknown): number {
+  if (v === undefined) return 1;
+  if (typeof v !== 'number') throw new TypeError(`${fn}: temperature must be a number, got ${describe(v)}`);
+  if (!(v > 0 && v < Infinity)) throw new RangeError(`${fn}: temperature = ${v} is not a finite number > 0`);
+  return v;
 }
 
 export function binaryCall(fn: BinaryFn, first: unknown, second: unknown, options: unknown): BinaryCall {
@@ -223,6 +242,8 @@ export function binaryCall(fn: BinaryFn, first: unknown, second: unknown, option
   if (!isWeight(posWeight)) {
     throw new RangeError(`${fn}: posWeight = ${posWeight} is not a finite number >= 0`);
   }
+  const targetLogits = targetLogitsOf(fn, o.targetLogits);
+  const temperature = temperatureOf(fn, o.temperature);
   return {
     fn,
     shape,
@@ -235,6 +256,8 @@ export function binaryCall(fn: BinaryFn, first: unknown, second: unknown, option
     out: o.out,
     kernel,
     posWeight,
+    targetLogits,
+    temperature,
     gscale: reduction === 'mean' ? 1 / n : 1,
   };
 }
@@ -256,6 +279,7 @@ export function elementError(c: BinaryCall, arg: number, i: number): RangeError 
   if (arg === ARG_WEIGHT) return badWeight(c.fn, i, c.weight?.[i]);
   const name = c.shape.names[arg === ARG_PRED ? c.shape.pred : 1 - c.shape.pred];
   if (arg === ARG_PRED) return predError(c.fn, name, c.shape.logits, i, c.pred[i]);
+  if (c.targetLogits) return new RangeError(`${c.fn}: ${name}[${i}] is NaN (teacher logits)`);
   return outsideUnit(c.fn, name, i, c.targets[i]);
 }
 
@@ -265,7 +289,7 @@ export function elementError(c: BinaryCall, arg: number, i: number): RangeError 
  */
 export function badArgument(c: BinaryCall, i: number): number {
   const predBad = !predOk(c.shape.logits, c.pred[i]);
-  const targetBad = !inUnit(c.targets[i]);
+  const targetBad = c.targetLogits ? Number.isNaN(c.targets[i]) : !inUnit(c.targets[i]);
   if (c.shape.pred === 0 ? predBad : targetBad) return c.shape.pred === 0 ? ARG_PRED : ARG_TARGET;
   if (c.shape.pred === 0 ? targetBad : predBad) return c.shape.pred === 0 ? ARG_TARGET : ARG_PRED;
   if (c.weight && !isWeight(c.weight[i])) return ARG_WEIGHT;
@@ -294,13 +318,37 @@ export interface MultiCall {
   /** t' = t keep + add: keep = 1 - eps, add = eps / classes. */
   readonly keep: number;
   readonly add: number;
+  readonly mode: Mode;
   readonly kl: boolean;
+  /** The targets are a teacher's logits. */
+  readonly targetLogits: boolean;
+  /** T > 0: logits divided by T, the loss times T². */
+  readonly temperature: number;
+  /** js: the teacher's weight in the mixture m. */
+  readonly beta: number;
+  /** Needs the distillation kernel: teacher logits, a temperature, reverse-kl or js. */
+  readonly distill: boolean;
   /** Factor of the gradient: 1/rows for 'mean', else 1. */
   readonly gscale: number;
 }
 
+/** softmaxCrossEntropy's modes, in assembly/distill.ts's numbering. */
+export type Mode = 'ce' | 'kl' | 'reverse-kl' | 'js';
+export const MODES: readonly Mode[] = ['ce', 'kl', 'reverse-kl', 'js'];
+
 const MULTI_KEYS: Record<MultiFn, readonly string[]> = {
-  softmaxCrossEntropy: ['reduction', 'weight', 'grad', 'out', 'classWeight', 'labelSmoothing', 'mode'],
+  softmaxCrossEntropy: [
+    'reduction',
+    'weight',
+    'grad',
+    'out',
+    'classWeight',
+    'labelSmoothing',
+    'mode',
+    'targetLogits',
+    'temperature',
+    'beta',
+  ],
   entropy: ['reduction', 'weight', 'out', 'classWeight', 'labelSmoothing'],
 };
 
@@ -341,8 +389,20 @@ export function multiCall(
   const eps = o.labelSmoothing ?? 0;
   if (typeof eps !== 'number') throw new TypeError(`${fn}: labelSmoothing must be a number, got ${describe(eps)}`);
   if (!inUnit(eps)) throw new RangeError(`${fn}: labelSmoothing = ${eps} is outside [0, 1]`);
-  const mode = o.mode ?? 'ce';
-  if (mode !== 'ce' && mode !== 'kl') throw new RangeError(`${fn}: mode must be 'ce' or 'kl', got ${describe(mode)}`);
+  const mode = (o.mode ?? 'ce') as Mode;
+  if (!MODES.includes(mode)) {
+    throw new RangeError(`${fn}: mode must be 'ce', 'kl', 'reverse-kl' or 'js', got ${describe(mode)}`);
+  }
+  if (classWeight && mode !== 'ce' && mode !== 'kl') {
+    throw new RangeError(`${fn}: classWeight is only for modes 'ce' and 'kl', got mode '${mode}'`);
+  }
+  const beta = o.beta ?? 0.5;
+  if (o.beta !== undefined && mode !== 'js')
+    throw new RangeError(`${fn}: beta is only for mode 'js', got mode '${mode}'`);
+  if (typeof beta !== 'number') throw new TypeError(`${fn}: beta must be a number, got ${describe(beta)}`);
+  if (!inUnit(beta)) throw new RangeError(`${fn}: beta = ${beta} is outside [0, 1]`);
+  const targetLogits = targetLogitsOf(fn, o.targetLogits);
+  const temperature = temperatureOf(fn, o.temperature);
   return {
     fn,
     logits: z,
@@ -357,7 +417,12 @@ export function multiCall(
     kernel,
     keep: 1 - eps,
     add: eps / classes,
+    mode,
     kl: mode === 'kl',
+    targetLogits,
+    temperature,
+    beta,
+    distill: targetLogits || temperature !== 1 || mode === 'reverse-kl' || mode === 'js',
     gscale: reduction === 'mean' ? 1 / rows : 1,
   };
 }
@@ -369,6 +434,7 @@ export const isTarget = isWeight;
 export function multiError(c: MultiCall, arg: number, i: number): RangeError {
   if (arg === ARG_WEIGHT) return badWeight(c.fn, i, c.weight?.[i]);
   if (arg === ARG_PRED) return new RangeError(`${c.fn}: logits[${i}] is NaN`);
+  if (c.targetLogits) return new RangeError(`${c.fn}: targets[${i}] is NaN (teacher logits)`);
   return new RangeError(`${c.fn}: targets[${i}] = ${c.targets[i]} is not a finite number >= 0`);
 }
 
@@ -381,7 +447,10 @@ export function badInRow(c: MultiCall, r: number): RangeError | undefined {
   if (c.logits) {
     for (let i = r * C; i < (r + 1) * C; i++) if (Number.isNaN(c.logits[i])) return multiError(c, ARG_PRED, i);
   }
-  for (let i = r * C; i < (r + 1) * C; i++) if (!isTarget(c.targets[i])) return multiError(c, ARG_TARGET, i);
+  for (let i = r * C; i < (r + 1) * C; i++) {
+    const t = c.targets[i];
+    if (c.targetLogits ? Number.isNaN(t) : !isTarget(t)) return multiError(c, ARG_TARGET, i);
+  }
   if (c.weight && !isWeight(c.weight[r])) return multiError(c, ARG_WEIGHT, r);
   return undefined;
 }

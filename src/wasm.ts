@@ -50,6 +50,36 @@ export interface Exports {
     gscale: number,
     flags: number,
   ): number;
+  // assembly/distill.ts: flags = grad | teacher logits << 1 | mode << 2; pcw holds C class weights, then C of scratch
+  distill(
+    pz: number,
+    pt: number,
+    pcw: number,
+    pw: number,
+    pout: number,
+    pg: number,
+    rows: number,
+    classes: number,
+    keep: number,
+    add: number,
+    gscale: number,
+    temperature: number,
+    beta: number,
+    flags: number,
+  ): number;
+  bceDistill(
+    px: number,
+    pt: number,
+    pw: number,
+    pout: number,
+    pg: number,
+    n: number,
+    gscale: number,
+    f32: number,
+    posWeight: number,
+    temperature: number,
+    targetLogits: number,
+  ): number;
   promote(src: number, dst: number, n: number): void;
   demote(src: number, dst: number, n: number): void;
   entropy(

@@ -18,6 +18,7 @@ const bceElement: Element = (_c, p, t, lg) => {
 
 // pw t softplus(-x) + (1-t) softplus(x); derivative (pw t + 1 - t) sigmoid(x) - pw t.
 const logitsElement: Element = (c, x, t, lg) => {
+  if (c.targetLogits || c.temperature !== 1) return distillElement(c, x, t, lg);
   const e = Math.exp(-Math.abs(x));
   const l = Math.log1p(e);
   const ca = c.posWeight * t;
@@ -27,6 +28,29 @@ const logitsElement: Element = (c, x, t, lg) => {
   const sigmoid = (x >= 0 ? 1 : e) / (1 + e);
   lg[1] = (ca + cb) * sigmoid - ca;
 };
+
+// Against a teacher's logits s and with a temperature T: T² times the loss of x/T against t = sigmoid(s/T),
+// 1 - t = sigmoid(-s/T) (not 1 - t by subtraction); derivative w.r.t. the raw x:
+// T ((1-t) sigmoid(x/T) - pw t sigmoid(-x/T)).
+function distillElement(c: BinaryCall, z: number, s: number, lg: Float64Array): void {
+  const T = c.temperature;
+  const x = z / T;
+  let tp = s;
+  let tn = 1 - s;
+  if (c.targetLogits) {
+    const y = s / T;
+    const E = Math.exp(-Math.abs(y));
+    tp = (y >= 0 ? 1 : E) / (1 + E);
+    tn = (y >= 0 ? E : 1) / (1 + E);
+  }
+  const e = Math.exp(-Math.abs(x));
+  const l = Math.log1p(e);
+  const ca = c.posWeight * tp;
+  lg[0] = ((ca === 0 ? 0 : ca * (Math.max(-x, 0) + l)) + (tn === 0 ? 0 : tn * (Math.max(x, 0) + l))) * T * T;
+  const sig = (x >= 0 ? 1 : e) / (1 + e);
+  const sigNeg = (x >= 0 ? e : 1) / (1 + e);
+  lg[1] = (tn * sig - ca * sigNeg) * T;
+}
 
 export function loss(fn: BinaryFn, element: Element): BinaryLoss<BceWithLogitsOptions> {
   return ((first: FloatArray, second: FloatArray, options?: BceWithLogitsOptions) => {

@@ -4,6 +4,7 @@
 import { NEG_INF, POS_INF, reduce, Sum } from '../sum.js';
 import type { Entropy, FloatArray, SoftmaxLoss } from '../types.js';
 import { badInRow, type MultiCall, multiCall } from '../validate.js';
+import { distillRow, RowScratch } from './distill.js';
 
 /** The largest logit of a row (±Infinity: the limits below). */
 function rowMax(z: FloatArray, from: number, C: number): number {
@@ -69,9 +70,17 @@ function run(c: MultiCall): number | FloatArray {
   let inf = 0;
   // e_c of a row, kept apart so that a gradient written over the logits is written after they are read
   const e = new Float64Array(c.classes);
+  const scratch = c.distill ? new RowScratch(c.classes) : undefined;
   for (let r = 0; r < c.n; r++) {
     const w = c.weight ? c.weight[r] : 1;
-    const l = row(c, r, w * c.gscale, e);
+    let l: number;
+    if (!scratch) l = row(c, r, w * c.gscale, e);
+    else if (w !== 0) l = distillRow(c, r, w * c.gscale, scratch);
+    else {
+      // A zero weight removes the row: loss and gradient 0, even where they would be infinite.
+      l = 0;
+      c.grad?.fill(0, r * c.classes, (r + 1) * c.classes);
+    }
     // A zero weight removes the row, even an infinite loss.
     const v = w === 0 ? 0 : w * l;
     if (out) out[r] = v;

@@ -1,0 +1,756 @@
+// Knowledge distillation: the softmax losses of a student against a teacher's probabilities or
+// logits with a temperature, in four modes, and binary cross-entropy with logits against a teacher's
+// logits (multi-label distillation). Loss and gradient in one pass per row.
+//
+// Softmax (Hinton et al. 2015; the generalized JSD of the fused-kernel libraries, Liger-Kernel):
+//   du = (z - max z)/T, dv = (s - max s)/T, lsu = log(sum e^du) = log1p(su - 1) (as softmax.ts)
+//   q = e^du / su, p = e^dv / sv or the probability targets, p' = p keep + add, ct = cw p'
+//   log q = du - lsu;  log p' = lp + lp0: lp = dv, lp0 = -lsv (teacher logits, no smoothing),
+//                                         else lp = log p', lp0 = 0
+//   row loss = T^2 L, gradient w.r.t. z = T dL/du (ws = weight x gscale x T):
+//     ce          L = S lsu - sum ct du                    dL/du = q S - ct        S = sum ct
+//     kl          L = sum ct (lp - du) + S (lsu + lp0)     dL/du = q S - ct
+//     reverse-kl  L = sum q (du - lp) - Q (lsu + lp0)      dL/du = q (du - lp) - q K,  K = L + lsu + lp0
+//     js          L = sum b p' log(p'/m) + (1-b) q log(q/m),  m = b p' + (1-b) q
+//                                                          dL/du = q a - q K,  a = (1-b) log(q/m), K = sum q a
+// A term whose coefficient (ct, q, b p', (1-b) q) is 0 contributes 0 (0 log 0 = 0, 0 x Infinity =
+// 0). Rows whose maximum is infinite take softmax.ts's limits. A reverse KL of +Infinity (student mass
+// where the teacher has none) gets its gradient's limits: +Infinity there, -Infinity where both have
+// mass, 0 where the student has none.
+//
+// Sums run in two lanes (even and odd classes) added pair by pair, then the lanes, then an odd last
+// class. The SIMD build's vector sweeps (two pairs a step) and the scalar twins (the scalar build,
+// rows with an infinite maximum, the classes after the last step of four) do the same operations in
+// the same order: both builds give the same bits.
+//
+// Returns -1, or the index of the first bad element in the chunk as softmax.ts does (1 = logits,
+// 2 = targets, 3 = weight at RES + 16); the compensated sum of weighted row losses at RES.
+import {
+  bad,
+  F_G,
+  F_OUT,
+  F_PRED,
+  F_TGT,
+  F_W,
+  F32,
+  exp2V,
+  expPlainV,
+  expS,
+  kINF,
+  kONE,
+  kv,
+  ldS,
+  ldV,
+  log1pFromS,
+  log2V,
+  logPlainV,
+  logS,
+  r0,
+  r1,
+  RES,
+  setF32,
+  setR,
+  stS,
+  stV,
+  sumAdd,
+  sumFold,
+  sumReset,
+  sumStore,
+} from './math';
+import { exp2, expAny, finishRow, limitZ, log1pU, pair, rowWeight } from './softmax';
+
+// flags: write the gradient; targets are teacher logits; the mode in bits 2-3.
+const GRAD = 1;
+const TLOGITS = 2;
+const CE = 0;
+const KL = 1;
+const RKL = 2;
+const JS = 3;
+
+// ---------------------------------------------------------------------------------------------
+// Row scans: the max of a row of logits (NaN flagged in gBad), or whether probability targets are
+// all finite and >= 0. Max is exact in any order; +0 folds a -0 maximum into +0 for both builds.
+
+let gBad: bool = false;
+
+function scanLogits(p: usize, n: i32): f64 {
+  let c = 0;
+  let m: f64 = -Infinity;
+  let nan = false;
+  if (ASC_FEATURE_SIMD) {
+    let mv = f64x2.splat(-Infinity);
+    let nv = f64x2.splat(0);
+    for (; c + 4 <= n; c += 4) {
+      const o = <usize>c << 3;
+      const a = v128.load(p + o);
+      const b = v128.load(p + o, 16);
+      mv = f64x2.pmax(mv, f64x2.pmax(a, b));
+      nv = v128.or(nv, v128.or(f64x2.ne(a, a), f64x2.ne(b, b)));
+    }
+    m = max(f64x2.extract_lane(mv, 0), f64x2.extract_lane(mv, 1));
+    nan = v128.any_true(nv);
+  }
+  for (; c < n; c++) {
+    const x = load<f64>(p + (<usize>c << 3));
+    nan = nan || isNaN(x);
+    m = max(m, x);
+  }
+  gBad = nan;
+  return m + 0;
+}
+
+function probsOk(p: usize, n: i32): bool {
+  let c = 0;
+  let ok = true;
+  if (ASC_FEATURE_SIMD) {
+    const zero = f64x2.splat(0);
+    const inf = kv(kINF);
+    let v = v128.splat<i64>(-1);
+    for (; c + 4 <= n; c += 4) {
+      const o = <usize>c << 3;
+      const a = v128.load(p + o);
+      const b = v128.load(p + o, 16);
+      v = v128.and(v, v128.and(v128.and(f64x2.ge(a, zero), f64x2.lt(a, inf)), v128.and(f64x2.ge(b, zero), f64x2.lt(b, inf))));
+    }
+    ok = v128.all_true<i64>(v);
+  }
+  for (; c < n; c++) {
+    const t = load<f64>(p + (<usize>c << 3));
+    ok = ok && t >= 0 && t < Infinity;
+  }
+  return ok;
+}
+
+function firstNaN(p: usize, n: i32): i32 {
+  for (let c = 0; c < n; c++) if (isNaN(load<f64>(p + (<usize>c << 3)))) return c;
+  return 0;
+}
+
+function firstBadProb(p: usize, n: i32): i32 {
+  for (let c = 0; c < n; c++) {
+    const t = load<f64>(p + (<usize>c << 3));
+    if (!(t >= 0 && t < Infinity)) return c;
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Elements. m is the row's max, or 0 for a row whose max `raw` is infinite (limitZ's shifted row).
+
+// (x - m)/T of element o (scalar twin of dV).
+// @ts-ignore: decorator
+@inline function dS(p: usize, o: usize, raw: f64, m: f64, T: f64, scaled: bool): f64 {
+  const d = limitZ(load<f64>(p + o), raw) - m;
+  return scaled ? d / T : d;
+}
+
+// @ts-ignore: decorator
+@inline function dV(p: usize, o: usize, mv: v128, tv: v128, scaled: bool): v128 {
+  const d = f64x2.sub(v128.load(p + o), mv);
+  return scaled ? f64x2.div(d, tv) : d;
+}
+
+// p' of element o: the teacher's e^dv (stashed at pf) / sv, or the target, smoothed.
+// @ts-ignore: decorator
+@inline function pS(pt: usize, pf: usize, o: usize, tl: bool, rsv: f64, keep: f64, add: f64): f64 {
+  return (tl ? load<f64>(pf + o) * rsv : load<f64>(pt + o)) * keep + add;
+}
+
+// @ts-ignore: decorator
+@inline function pV(pt: usize, pf: usize, o: usize, tl: bool, rsv: v128, keep: v128, add: v128): v128 {
+  return f64x2.add(f64x2.mul(tl ? f64x2.mul(v128.load(pf + o), rsv) : v128.load(pt + o), keep), add);
+}
+
+// c x, or 0 where the coefficient c is 0 (0 log 0 = 0, 0 x Infinity = 0).
+// @ts-ignore: decorator
+@inline function nzS(c: f64, x: f64): f64 {
+  return c == 0 ? 0 : c * x;
+}
+
+// @ts-ignore: decorator
+@inline function nzV(c: v128, x: v128): v128 {
+  return v128.andnot(f64x2.mul(c, x), f64x2.eq(c, f64x2.splat(0)));
+}
+
+// log of two vectors into r0(), r1(): log2V where every lane is a normal finite number, else logS
+// lane by lane (0, subnormals).
+// @ts-ignore: decorator
+@inline function logAny2(a: v128, b: v128): void {
+  if (v128.all_true<i64>(v128.and(logPlainV(a), logPlainV(b)))) {
+    log2V(a, a, b, b, false);
+  } else {
+    setR(
+      pair(logS(f64x2.extract_lane(a, 0)), logS(f64x2.extract_lane(a, 1))),
+      pair(logS(f64x2.extract_lane(b, 0)), logS(f64x2.extract_lane(b, 1))),
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sweep 2: e^d of a row of logits stashed at pe; the sums of e over d < 0 (gRest) and of ties (gTies).
+
+let gRest: f64 = 0;
+let gTies: f64 = 0;
+
+function expSweep(p: usize, pe: usize, n: i32, raw: f64, m: f64, T: f64, scaled: bool, vec: bool): void {
+  let c = 0;
+  let r0s: f64 = 0, r1s: f64 = 0, n0: f64 = 0, n1: f64 = 0;
+  if (ASC_FEATURE_SIMD && vec) {
+    const zero = f64x2.splat(0);
+    const one = kv(kONE);
+    const mv = f64x2.splat(m);
+    const tv = f64x2.splat(T);
+    let vr = zero, vn = zero;
+    for (; c + 4 <= n; c += 4) {
+      const o = <usize>c << 3;
+      const d0 = dV(p, o, mv, tv, scaled);
+      const d1 = dV(p, o + 16, mv, tv, scaled);
+      exp2(d0, d1);
+      const e0 = r0();
+      const e1 = r1();
+      v128.store(pe + o, e0);
+      v128.store(pe + o, e1, 16);
+      const t0 = f64x2.eq(d0, zero);
+      const t1 = f64x2.eq(d1, zero);
+      vr = f64x2.add(f64x2.add(vr, v128.andnot(e0, t0)), v128.andnot(e1, t1));
+      vn = f64x2.add(f64x2.add(vn, v128.and(one, t0)), v128.and(one, t1));
+    }
+    r0s = f64x2.extract_lane(vr, 0);
+    r1s = f64x2.extract_lane(vr, 1);
+    n0 = f64x2.extract_lane(vn, 0);
+    n1 = f64x2.extract_lane(vn, 1);
+  }
+  for (; c + 2 <= n; c += 2) {
+    const o = <usize>c << 3;
+    const d0 = dS(p, o, raw, m, T, scaled);
+    const d1 = dS(p, o + 8, raw, m, T, scaled);
+    const e0 = expAny(d0);
+    const e1 = expAny(d1);
+    store<f64>(pe + o, e0);
+    store<f64>(pe + o, e1, 8);
+    r0s += d0 == 0 ? 0 : e0;
+    r1s += d1 == 0 ? 0 : e1;
+    n0 += d0 == 0 ? 1 : 0;
+    n1 += d1 == 0 ? 1 : 0;
+  }
+  let rs = r0s + r1s;
+  let ns = n0 + n1;
+  if (c < n) {
+    const o = <usize>c << 3;
+    const d = dS(p, o, raw, m, T, scaled);
+    const e = expAny(d);
+    store<f64>(pe + o, e);
+    rs += d == 0 ? 0 : e;
+    ns += d == 0 ? 1 : 0;
+  }
+  gRest = rs;
+  gTies = ns;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sweep 3: the loss terms. Two sums come back in gA and gB; reverse-kl and js leave q a at pe and q
+// at pf for the gradient.
+
+let gA: f64 = 0;
+let gB: f64 = 0;
+
+// The scalar terms of element o for mode M, added to the lane sums sA, sB (passed and returned
+// through gA, gB so that the lane variables stay locals in the callers).
+// @ts-ignore: decorator
+@inline function termS(
+  M: i32, pz: usize, pt: usize, pe: usize, pf: usize, pcw: usize, o: usize,
+  rawU: f64, mu: f64, rawV: f64, mv: f64, T: f64, scaled: bool, tl: bool, plainLp: bool,
+  keep: f64, add: f64, rsu: f64, rsv: f64, lsu: f64, lp0: f64, beta: f64, bq: f64,
+): void {
+  const du = dS(pz, o, rawU, mu, T, scaled);
+  const p = pS(pt, pf, o, tl, rsv, keep, add);
+  if (M == CE || M == KL) {
+    const ct = p * load<f64>(pcw + o);
+    gA = ct;
+    if (M == CE) gB = nzS(ct, du);
+    else gB = nzS(ct, (plainLp ? dS(pt, o, rawV, mv, T, scaled) : logS(p)) - du);
+  } else {
+    const q = load<f64>(pe + o) * rsu;
+    let t: f64;
+    if (M == RKL) {
+      t = nzS(q, du - (plainLp ? dS(pt, o, rawV, mv, T, scaled) : logS(p)));
+      gA = q;
+      gB = t;
+    } else {
+      const lpf = plainLp ? dS(pt, o, rawV, mv, T, scaled) + lp0 : logS(p);
+      const lm = logS(beta * p + bq * q);
+      const cq = bq * q;
+      t = nzS(cq, (du - lsu) - lm);
+      gA = nzS(beta * p, lpf - lm);
+      gB = t;
+    }
+    store<f64>(pe + o, t);
+    store<f64>(pf + o, q);
+  }
+}
+
+// The vector terms of the pairs at o and o + 16, added to the lane sums va, vb in order.
+// @ts-ignore: decorator
+@lazy let vA: v128 = v128.splat<i64>(0);
+// @ts-ignore: decorator
+@lazy let vB: v128 = v128.splat<i64>(0);
+
+// @ts-ignore: decorator
+@inline function termV(
+  M: i32, pz: usize, pt: usize, pe: usize, pf: usize, pcw: usize, o: usize,
+  muv: v128, mvv: v128, tv: v128, scaled: bool, tl: bool, plainLp: bool,
+  kp: v128, ad: v128, rsu: v128, rsv: v128, lsu: v128, lp0: v128, beta: v128, bq: v128,
+): void {
+  const du0 = dV(pz, o, muv, tv, scaled);
+  const du1 = dV(pz, o + 16, muv, tv, scaled);
+  const p0 = pV(pt, pf, o, tl, rsv, kp, ad);
+  const p1 = pV(pt, pf, o + 16, tl, rsv, kp, ad);
+  let lp0v = du0, lp1v = du1;
+  if (M != CE) {
+    if (plainLp) {
+      lp0v = dV(pt, o, mvv, tv, scaled);
+      lp1v = dV(pt, o + 16, mvv, tv, scaled);
+      if (M == JS) {
+        lp0v = f64x2.add(lp0v, lp0);
+        lp1v = f64x2.add(lp1v, lp0);
+      }
+    } else {
+      logAny2(p0, p1);
+      lp0v = r0();
+      lp1v = r1();
+    }
+  }
+  if (M == CE || M == KL) {
+    const ct0 = f64x2.mul(p0, v128.load(pcw + o));
+    const ct1 = f64x2.mul(p1, v128.load(pcw + o, 16));
+    vA = f64x2.add(f64x2.add(vA, ct0), ct1);
+    if (M == CE) vB = f64x2.add(f64x2.add(vB, nzV(ct0, du0)), nzV(ct1, du1));
+    else vB = f64x2.add(f64x2.add(vB, nzV(ct0, f64x2.sub(lp0v, du0))), nzV(ct1, f64x2.sub(lp1v, du1)));
+  } else {
+    const q0 = f64x2.mul(v128.load(pe + o), rsu);
+    const q1 = f64x2.mul(v128.load(pe + o, 16), rsu);
+    let t0: v128, t1: v128;
+    if (M == RKL) {
+      t0 = nzV(q0, f64x2.sub(du0, lp0v));
+      t1 = nzV(q1, f64x2.sub(du1, lp1v));
+      vA = f64x2.add(f64x2.add(vA, q0), q1);
+    } else {
+      const bp0 = f64x2.mul(beta, p0);
+      const bp1 = f64x2.mul(beta, p1);
+      const cq0 = f64x2.mul(bq, q0);
+      const cq1 = f64x2.mul(bq, q1);
+      logAny2(f64x2.add(bp0, cq0), f64x2.add(bp1, cq1));
+      const lm0 = r0();
+      const lm1 = r1();
+      t0 = nzV(cq0, f64x2.sub(f64x2.sub(du0, lsu), lm0));
+      t1 = nzV(cq1, f64x2.sub(f64x2.sub(du1, lsu), lm1));
+      vA = f64x2.add(f64x2.add(vA, nzV(bp0, f64x2.sub(lp0v, lm0))), nzV(bp1, f64x2.sub(lp1v, lm1)));
+    }
+    vB = f64x2.add(f64x2.add(vB, t0), t1);
+    v128.store(pe + o, t0);
+    v128.store(pe + o, t1, 16);
+    v128.store(pf + o, q0);
+    v128.store(pf + o, q1, 16);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function termSweep(
+  M: i32, pz: usize, pt: usize, pe: usize, pf: usize, pcw: usize, n: i32, vec: bool,
+  rawU: f64, mu: f64, rawV: f64, mv: f64, T: f64, scaled: bool, tl: bool, plainLp: bool,
+  keep: f64, add: f64, rsu: f64, rsv: f64, lsu: f64, lp0: f64, beta: f64, bq: f64,
+): void {
+  let c = 0;
+  let a0: f64 = 0, a1: f64 = 0, b0: f64 = 0, b1: f64 = 0;
+  if (ASC_FEATURE_SIMD && vec) {
+    vA = f64x2.splat(0);
+    vB = f64x2.splat(0);
+    const muv = f64x2.splat(mu), mvv = f64x2.splat(mv), tv = f64x2.splat(T);
+    const kp = f64x2.splat(keep), ad = f64x2.splat(add), rsuv = f64x2.splat(rsu), rsvv = f64x2.splat(rsv);
+    const lsuv = f64x2.splat(lsu), lp0v = f64x2.splat(lp0), bv = f64x2.splat(beta), bqv = f64x2.splat(bq);
+    for (; c + 4 <= n; c += 4) {
+      termV(M, pz, pt, pe, pf, pcw, <usize>c << 3, muv, mvv, tv, scaled, tl, plainLp, kp, ad, rsuv, rsvv, lsuv, lp0v, bv, bqv);
+    }
+    a0 = f64x2.extract_lane(vA, 0);
+    a1 = f64x2.extract_lane(vA, 1);
+    b0 = f64x2.extract_lane(vB, 0);
+    b1 = f64x2.extract_lane(vB, 1);
+  }
+  for (; c + 2 <= n; c += 2) {
+    const o = <usize>c << 3;
+    termS(M, pz, pt, pe, pf, pcw, o, rawU, mu, rawV, mv, T, scaled, tl, plainLp, keep, add, rsu, rsv, lsu, lp0, beta, bq);
+    a0 += gA;
+    b0 += gB;
+    termS(M, pz, pt, pe, pf, pcw, o + 8, rawU, mu, rawV, mv, T, scaled, tl, plainLp, keep, add, rsu, rsv, lsu, lp0, beta, bq);
+    a1 += gA;
+    b1 += gB;
+  }
+  let sa = a0 + a1;
+  let sb = b0 + b1;
+  if (c < n) {
+    termS(M, pz, pt, pe, pf, pcw, <usize>c << 3, rawU, mu, rawV, mv, T, scaled, tl, plainLp, keep, add, rsu, rsv, lsu, lp0, beta, bq);
+    sa += gA;
+    sb += gB;
+  }
+  gA = sa;
+  gB = sb;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sweep 4: the gradient over the stash at pe.
+
+/** ce, kl: g = (e k - ct) ws, k = S / su. */
+function gradCt(pt: usize, pe: usize, pf: usize, pcw: usize, n: i32, vec: bool, tl: bool, rsv: f64, keep: f64, add: f64, k: f64, ws: f64): void {
+  let c = 0;
+  if (ASC_FEATURE_SIMD && vec) {
+    const kv_ = f64x2.splat(k), w = f64x2.splat(ws), kp = f64x2.splat(keep), ad = f64x2.splat(add), rs = f64x2.splat(rsv);
+    for (; c + 2 <= n; c += 2) {
+      const o = <usize>c << 3;
+      const ct = f64x2.mul(pV(pt, pf, o, tl, rs, kp, ad), v128.load(pcw + o));
+      v128.store(pe + o, f64x2.mul(f64x2.sub(f64x2.mul(v128.load(pe + o), kv_), ct), w));
+    }
+  }
+  for (; c < n; c++) {
+    const o = <usize>c << 3;
+    const ct = pS(pt, pf, o, tl, rsv, keep, add) * load<f64>(pcw + o);
+    store<f64>(pe + o, (load<f64>(pe + o) * k - ct) * ws);
+  }
+}
+
+/** reverse-kl, js: g = (q a - q K) ws over q a at pe and q at pf. */
+function gradQa(pe: usize, pf: usize, n: i32, vec: bool, K: f64, ws: f64): void {
+  let c = 0;
+  if (ASC_FEATURE_SIMD && vec) {
+    const kk = f64x2.splat(K), w = f64x2.splat(ws);
+    for (; c + 2 <= n; c += 2) {
+      const o = <usize>c << 3;
+      v128.store(pe + o, f64x2.mul(f64x2.sub(v128.load(pe + o), f64x2.mul(v128.load(pf + o), kk)), w));
+    }
+  }
+  for (; c < n; c++) {
+    const o = <usize>c << 3;
+    store<f64>(pe + o, (load<f64>(pe + o) - load<f64>(pf + o) * K) * ws);
+  }
+}
+
+/** The limits of an infinite reverse KL's gradient (scalar in both builds). */
+function gradInfinite(pe: usize, pf: usize, n: i32): void {
+  for (let c = 0; c < n; c++) {
+    const o = <usize>c << 3;
+    const q = load<f64>(pf + o);
+    store<f64>(pe + o, q == 0 ? 0 : load<f64>(pe + o) == Infinity ? Infinity : -Infinity);
+  }
+}
+
+function zeroRow(pe: usize, n: i32): void {
+  memory.fill(pe, 0, <usize>n << 3);
+}
+
+// @ts-ignore: decorator
+@inline function rowLoss(
+  M: i32, pz: usize, pt: usize, pe: usize, pf: usize, pcw: usize, n: i32, vec: bool,
+  rawU: f64, mu: f64, rawV: f64, mv: f64, T: f64, scaled: bool, tl: bool, keep: f64, add: f64,
+  beta: f64, grad: bool, ws: f64,
+): f64 {
+  const su = gTies + gRest;
+  const lsu = log1pU((gTies - 1) + gRest);
+  let rsv: f64 = 0;
+  let lp0: f64 = 0;
+  const plainLp = tl && add == 0;
+  if (tl) {
+    expSweep(pt, pf, n, rawV, mv, T, scaled, vec);
+    rsv = 1 / (gTies + gRest);
+    if (plainLp) lp0 = -log1pU((gTies - 1) + gRest);
+  }
+  const rsu = 1 / su;
+  const bq = 1 - beta;
+  termSweep(M, pz, pt, pe, pf, pcw, n, vec, rawU, mu, rawV, mv, T, scaled, tl, plainLp, keep, add, rsu, rsv, lsu, lp0, beta, bq);
+  let L: f64;
+  if (M == CE) L = gA * lsu - gB;
+  else if (M == KL) L = gB + gA * (lsu + lp0);
+  else if (M == RKL) L = gB - gA * (lsu + lp0);
+  else L = gA + gB;
+  if (grad) {
+    if (M == CE || M == KL) gradCt(pt, pe, pf, pcw, n, vec, tl, rsv, keep, add, gA / su, ws);
+    else if (M == RKL && L == Infinity) gradInfinite(pe, pf, n);
+    else gradQa(pe, pf, n, vec, M == RKL ? L + (lsu + lp0) : gB, ws);
+  }
+  return L;
+}
+
+/**
+ * The distillation losses (flags: GRAD, TLOGITS, mode << 2) of `rows` rows of C classes: logits at
+ * pz, targets (probabilities or teacher logits) at pt, C class weights at pcw (ones when none; the
+ * next C doubles are scratch), pw / pout per-row weight and loss (0 = absent), pg C x rows gradient
+ * (always present: scratch without GRAD). T: temperature; beta: js's weight of the teacher.
+ */
+export function distill(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usize, rows: i32, C: i32, keep: f64, add: f64, gscale: f64, T: f64, beta: f64, flags: i32): i32 {
+  const grad = (flags & GRAD) != 0;
+  const tl = (flags & TLOGITS) != 0;
+  const mode = flags >> 2;
+  const scaled = T != 1;
+  const T2 = T * T;
+  const pf = pcw + (<usize>C << 3);
+  sumReset();
+  for (let r = 0; r < rows; r++) {
+    const off = <usize>r * <usize>C << 3;
+    const z = pz + off;
+    const t = pt + off;
+    const e = pg + off;
+    const rawU = scanLogits(z, C);
+    if (gBad) return bad(r * C + firstNaN(z, C), 1);
+    let rawV: f64 = 0;
+    if (tl) {
+      rawV = scanLogits(t, C);
+      if (gBad) return bad(r * C + firstNaN(t, C), 2);
+    } else if (!probsOk(t, C)) {
+      return bad(r * C + firstBadProb(t, C), 2);
+    }
+    const w = rowWeight(pw, r);
+    if (w < 0) return bad(r, 3);
+    if (w == 0) {
+      if (grad) zeroRow(e, C);
+      finishRow(pout, r, 0, 0);
+      continue;
+    }
+    const finU = rawU - rawU == 0;
+    const finV = !tl || rawV - rawV == 0;
+    const vec = ASC_FEATURE_SIMD && finU && finV;
+    const mu = finU ? rawU : 0;
+    const mv = finV ? rawV : 0;
+    expSweep(z, e, C, rawU, mu, T, scaled, vec);
+    const ws = w * gscale * T;
+    let L: f64;
+    if (mode == CE) L = rowLoss(CE, z, t, e, pf, pcw, C, vec, rawU, mu, rawV, mv, T, scaled, tl, keep, add, beta, grad, ws);
+    else if (mode == KL) L = rowLoss(KL, z, t, e, pf, pcw, C, vec, rawU, mu, rawV, mv, T, scaled, tl, keep, add, beta, grad, ws);
+    else if (mode == RKL) L = rowLoss(RKL, z, t, e, pf, pcw, C, vec, rawU, mu, rawV, mv, T, scaled, tl, keep, add, beta, grad, ws);
+    else L = rowLoss(JS, z, t, e, pf, pcw, C, vec, rawU, mu, rawV, mv, T, scaled, tl, keep, add, beta, grad, ws);
+    finishRow(pout, r, w, L * T2);
+  }
+  sumStore(RES);
+  return -1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Multi-label distillation: bceWithLogits of x = z/T against t = sigmoid(s/T), 1 - t = sigmoid(-s/T)
+// (never 1 - t by subtraction: for a confident teacher it is e^-|s/T|, not 0), times T^2:
+//   loss = T^2 (pw t softplus(-x) + (1-t) softplus(x)),  d/dz = T ((1-t) sigmoid(x) - pw t sigmoid(-x))
+// With probability targets (no TLOGITS) 1 - t is the subtraction, as bceWithLogits.
+// Four Kahan lanes (elements i..i+3 of each step) folded in order, then the tail: the SIMD build
+// computes plain steps as two vectors, every other step lane by lane with the scalar element, which
+// is the scalar build's: both builds give the same bits.
+
+let gL: f64 = 0;
+
+// One element, every special case: validates, stores, leaves the weighted loss in gL.
+function bElem(px: usize, pt: usize, pw: usize, pout: usize, pg: usize, i: i32, gs: f64, posW: f64, T: f64, T2: f64, scaled: bool, tl: bool): i32 {
+  const o = <usize>i << 3;
+  const z = ldS(px, o, (F32 & F_PRED) != 0);
+  const s = ldS(pt, o, (F32 & F_TGT) != 0);
+  if (isNaN(z)) return bad(i, 1);
+  if (tl ? isNaN(s) : !(s >= 0 && s <= 1)) return bad(i, 2);
+  let w: f64 = 1;
+  if (pw) {
+    w = ldS(pw, o, (F32 & F_W) != 0);
+    if (!(w >= 0 && w < Infinity)) return bad(i, 3);
+  }
+  const x = scaled ? z / T : z;
+  const e = expS(-Math.abs(x));
+  const u = 1 + e;
+  const l = log1pFromS(u, e - (u - 1));
+  let tp = s;
+  let tn = 1 - s;
+  if (tl) {
+    const y = scaled ? s / T : s;
+    const E = expS(-Math.abs(y));
+    const U = 1 + E;
+    tp = (y >= 0 ? 1 : E) / U;
+    tn = (y >= 0 ? E : 1) / U;
+  }
+  const ca = posW * tp;
+  let loss = (nzS(ca, (-x < 0 ? 0 : -x) + l) + nzS(tn, (x < 0 ? 0 : x) + l)) * T2;
+  let g = (tn * ((x >= 0 ? 1 : e) / u) - ca * ((x >= 0 ? e : 1) / u)) * gs;
+  loss = w * loss;
+  g = w * g;
+  if (w == 0) {
+    loss = 0;
+    g = 0;
+  }
+  if (pout) stS(pout, o, (F32 & F_OUT) != 0, loss);
+  if (pg) stS(pg, o, (F32 & F_G) != 0, g);
+  gL = loss;
+  return -1;
+}
+
+// The vector twin of bElem for two plain pairs (finite, |x| and |s/T| <= 708, weights valid).
+// @ts-ignore: decorator
+@inline function bPair(x: v128, s: v128, w: v128, e: v128, l: v128, y: v128, E: v128, posW: v128, T2: v128, gs: v128, tl: bool, hasW: bool, o: usize, pout: usize, pg: usize): v128 {
+  const zero = f64x2.splat(0);
+  const one = kv(kONE);
+  const u = f64x2.add(one, e);
+  let tp = s;
+  let tn = f64x2.sub(one, s);
+  if (tl) {
+    const U = f64x2.add(one, E);
+    const ge = f64x2.ge(y, zero);
+    tp = f64x2.div(v128.bitselect(one, E, ge), U);
+    tn = f64x2.div(v128.bitselect(E, one, ge), U);
+  }
+  const ca = f64x2.mul(posW, tp);
+  const spNeg = f64x2.add(f64x2.pmax(f64x2.neg(x), zero), l);
+  const spPos = f64x2.add(f64x2.pmax(x, zero), l);
+  let loss = f64x2.mul(f64x2.add(nzV(ca, spNeg), nzV(tn, spPos)), T2);
+  const ge = f64x2.ge(x, zero);
+  const sig = f64x2.div(v128.bitselect(one, e, ge), u);
+  const sigN = f64x2.div(v128.bitselect(e, one, ge), u);
+  let g = f64x2.mul(f64x2.sub(f64x2.mul(tn, sig), f64x2.mul(ca, sigN)), gs);
+  if (hasW) {
+    loss = f64x2.mul(w, loss);
+    g = f64x2.mul(w, g);
+    const w0 = f64x2.eq(w, zero);
+    loss = v128.andnot(loss, w0);
+    g = v128.andnot(g, w0);
+  }
+  if (pout) stV(pout, o, (F32 & F_OUT) != 0, loss);
+  if (pg) stV(pg, o, (F32 & F_G) != 0, g);
+  return loss;
+}
+
+/**
+ * bceWithLogits against teacher logits (tlogits) or probabilities, with temperature T: arguments as
+ * bceWithLogits in binary.ts, then T and tlogits.
+ */
+export function bceDistill(px: usize, pt: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64, f32: i32, posW: f64, T: f64, tlogits: i32): i32 {
+  setF32(f32);
+  sumReset();
+  const tl = tlogits != 0;
+  const scaled = T != 1;
+  const T2 = T * T;
+  const gs = gscale * T;
+  let i = 0;
+  // Kahan lanes: sums s, compensations k, of elements i, i+1, i+2, i+3 of each step.
+  let s0: f64 = 0, s1: f64 = 0, s2: f64 = 0, s3: f64 = 0;
+  let k0: f64 = 0, k1: f64 = 0, k2: f64 = 0, k3: f64 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const zero = f64x2.splat(0);
+    const one = kv(kONE);
+    const tv = f64x2.splat(T);
+    const pv = f64x2.splat(posW);
+    const t2 = f64x2.splat(T2);
+    const gv = f64x2.splat(gs);
+    const fx = (F32 & F_PRED) != 0, ft = (F32 & F_TGT) != 0, fw = (F32 & F_W) != 0;
+    let va = zero, vb = zero, ca = zero, cb = zero;
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 3;
+      let x0 = ldV(px, o, fx);
+      let x1 = ldV(px, o + 16, fx);
+      const t0 = ldV(pt, o, ft);
+      const t1 = ldV(pt, o + 16, ft);
+      const w0 = pw ? ldV(pw, o, fw) : one;
+      const w1 = pw ? ldV(pw, o + 16, fw) : one;
+      if (scaled) {
+        x0 = f64x2.div(x0, tv);
+        x1 = f64x2.div(x1, tv);
+      }
+      let y0 = t0, y1 = t1;
+      if (tl && scaled) {
+        y0 = f64x2.div(t0, tv);
+        y1 = f64x2.div(t1, tv);
+      }
+      const nx0 = f64x2.neg(f64x2.abs(x0));
+      const nx1 = f64x2.neg(f64x2.abs(x1));
+      const ny0 = f64x2.neg(f64x2.abs(y0));
+      const ny1 = f64x2.neg(f64x2.abs(y1));
+      let ok = v128.and(expPlainV(nx0), expPlainV(nx1));
+      ok = v128.and(ok, tl ? v128.and(expPlainV(ny0), expPlainV(ny1)) : v128.and(
+        v128.and(f64x2.ge(t0, zero), f64x2.le(t0, one)), v128.and(f64x2.ge(t1, zero), f64x2.le(t1, one))));
+      if (pw) {
+        const inf = kv(kINF);
+        ok = v128.and(ok, v128.and(v128.and(f64x2.ge(w0, zero), f64x2.lt(w0, inf)), v128.and(f64x2.ge(w1, zero), f64x2.lt(w1, inf))));
+      }
+      let l0: v128, l1: v128;
+      if (v128.all_true<i64>(ok)) {
+        exp2V(nx0, nx1);
+        const e0 = r0();
+        const e1 = r1();
+        let E0 = zero, E1 = zero;
+        if (tl) {
+          exp2V(ny0, ny1);
+          E0 = r0();
+          E1 = r1();
+        }
+        const u0 = f64x2.add(one, e0);
+        const u1 = f64x2.add(one, e1);
+        // log1p(e) = log(u) + (e - (u - 1))/u
+        log2V(u0, f64x2.div(f64x2.sub(e0, f64x2.sub(u0, one)), u0), u1, f64x2.div(f64x2.sub(e1, f64x2.sub(u1, one)), u1), true);
+        const lg0 = r0();
+        const lg1 = r1();
+        l0 = bPair(x0, t0, w0, e0, lg0, y0, E0, pv, t2, gv, tl, pw != 0, o, pout, pg);
+        l1 = bPair(x1, t1, w1, e1, lg1, y1, E1, pv, t2, gv, tl, pw != 0, o + 16, pout, pg);
+      } else {
+        let r = bElem(px, pt, pw, pout, pg, i, gs, posW, T, T2, scaled, tl);
+        if (r >= 0) return r;
+        const a = gL;
+        r = bElem(px, pt, pw, pout, pg, i + 1, gs, posW, T, T2, scaled, tl);
+        if (r >= 0) return r;
+        l0 = pair(a, gL);
+        r = bElem(px, pt, pw, pout, pg, i + 2, gs, posW, T, T2, scaled, tl);
+        if (r >= 0) return r;
+        const b = gL;
+        r = bElem(px, pt, pw, pout, pg, i + 3, gs, posW, T, T2, scaled, tl);
+        if (r >= 0) return r;
+        l1 = pair(b, gL);
+      }
+      let y = f64x2.sub(l0, ca);
+      let tt = f64x2.add(va, y);
+      ca = f64x2.sub(f64x2.sub(tt, va), y);
+      va = tt;
+      y = f64x2.sub(l1, cb);
+      tt = f64x2.add(vb, y);
+      cb = f64x2.sub(f64x2.sub(tt, vb), y);
+      vb = tt;
+    }
+    s0 = f64x2.extract_lane(va, 0);
+    s1 = f64x2.extract_lane(va, 1);
+    s2 = f64x2.extract_lane(vb, 0);
+    s3 = f64x2.extract_lane(vb, 1);
+    k0 = f64x2.extract_lane(ca, 0);
+    k1 = f64x2.extract_lane(ca, 1);
+    k2 = f64x2.extract_lane(cb, 0);
+    k3 = f64x2.extract_lane(cb, 1);
+  }
+  for (; i + 4 <= n; i += 4) {
+    for (let j = 0; j < 4; j++) {
+      const r = bElem(px, pt, pw, pout, pg, i + j, gs, posW, T, T2, scaled, tl);
+      if (r >= 0) return r;
+      // lane j's Kahan step
+      const s = j == 0 ? s0 : j == 1 ? s1 : j == 2 ? s2 : s3;
+      const k = j == 0 ? k0 : j == 1 ? k1 : j == 2 ? k2 : k3;
+      const y = gL - k;
+      const t = s + y;
+      const kn = t - s - y;
+      if (j == 0) {
+        s0 = t;
+        k0 = kn;
+      } else if (j == 1) {
+        s1 = t;
+        k1 = kn;
+      } else if (j == 2) {
+        s2 = t;
+        k2 = kn;
+      } else {
+        s3 = t;
+        k3 = kn;
+      }
+    }
+  }
+  sumFold(s0, s1, k0, k1);
+  sumFold(s2, s3, k2, k3);
+  for (; i < n; i++) {
+    const r = bElem(px, pt, pw, pout, pg, i, gs, posW, T, T2, scaled, tl);
+    if (r >= 0) return r;
+    sumAdd(gL);
+  }
+  sumStore(RES);
+  return -1;
+}
