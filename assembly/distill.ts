@@ -38,10 +38,11 @@ import {
   expS,
   kINF,
   kONE,
+  kTWO,
   kv,
   ldS,
   ldV,
-  log1pFromS,
+  logPlusS,
   log2V,
   logPlainV,
   logS,
@@ -57,11 +58,12 @@ import {
   sumReset,
   sumStore,
 } from './math';
-import { exp2, expAny, finishRow, limitZ, log1pU, pair, rowWeight } from './softmax';
+import { exp2, expAny, finishRow, limitZ, log1pU, nanLogit, pair, rowWeight } from './softmax';
 
-// flags: write the gradient; targets are teacher logits; the mode in bits 2-3.
+// flags: write the gradient; targets are teacher logits; class weights given; the mode in bits 3-4.
 const GRAD = 1;
 const TLOGITS = 2;
+const CWEIGHT = 4;
 const CE = 0;
 const KL = 1;
 const RKL = 2;
@@ -99,6 +101,46 @@ function scanLogits(p: usize, n: i32): f64 {
   return m + 0;
 }
 
+// Both rows of logits at once (teacher logits): the student's max returned, the teacher's in gMaxV;
+// gBad when either holds a NaN.
+let gMaxV: f64 = 0;
+
+function scanLogits2(p: usize, q: usize, n: i32): f64 {
+  let c = 0;
+  let m: f64 = -Infinity;
+  let mt: f64 = -Infinity;
+  let nan = false;
+  if (ASC_FEATURE_SIMD) {
+    let mv = f64x2.splat(-Infinity);
+    let mw = mv;
+    let nv = f64x2.splat(0);
+    for (; c + 4 <= n; c += 4) {
+      const o = <usize>c << 3;
+      const a = v128.load(p + o);
+      const b = v128.load(p + o, 16);
+      const x = v128.load(q + o);
+      const y = v128.load(q + o, 16);
+      mv = f64x2.pmax(mv, f64x2.pmax(a, b));
+      mw = f64x2.pmax(mw, f64x2.pmax(x, y));
+      nv = v128.or(nv, v128.or(v128.or(f64x2.ne(a, a), f64x2.ne(b, b)), v128.or(f64x2.ne(x, x), f64x2.ne(y, y))));
+    }
+    m = max(f64x2.extract_lane(mv, 0), f64x2.extract_lane(mv, 1));
+    mt = max(f64x2.extract_lane(mw, 0), f64x2.extract_lane(mw, 1));
+    nan = v128.any_true(nv);
+  }
+  for (; c < n; c++) {
+    const o = <usize>c << 3;
+    const x = load<f64>(p + o);
+    const y = load<f64>(q + o);
+    nan = nan || isNaN(x) || isNaN(y);
+    m = max(m, x);
+    mt = max(mt, y);
+  }
+  gBad = nan;
+  gMaxV = mt + 0;
+  return m + 0;
+}
+
 function probsOk(p: usize, n: i32): bool {
   let c = 0;
   let ok = true;
@@ -121,11 +163,6 @@ function probsOk(p: usize, n: i32): bool {
   return ok;
 }
 
-function firstNaN(p: usize, n: i32): i32 {
-  for (let c = 0; c < n; c++) if (isNaN(load<f64>(p + (<usize>c << 3)))) return c;
-  return 0;
-}
-
 function firstBadProb(p: usize, n: i32): i32 {
   for (let c = 0; c < n; c++) {
     const t = load<f64>(p + (<usize>c << 3));
@@ -137,28 +174,43 @@ function firstBadProb(p: usize, n: i32): i32 {
 // ---------------------------------------------------------------------------------------------
 // Elements. m is the row's max, or 0 for a row whose max `raw` is infinite (limitZ's shifted row).
 
-// (x - m)/T of element o (scalar twin of dV).
+// (x - m)/T of element o as (x - m) x rT, rT = 1/T (a multiplication: a division per element costs
+// more than the rest of the sweep); the scalar twin of dV.
 // @ts-ignore: decorator
-@inline function dS(p: usize, o: usize, raw: f64, m: f64, T: f64, scaled: bool): f64 {
+@inline function dS(p: usize, o: usize, raw: f64, m: f64, rT: f64, scaled: bool): f64 {
   const d = limitZ(load<f64>(p + o), raw) - m;
-  return scaled ? d / T : d;
+  return scaled ? d * rT : d;
 }
 
 // @ts-ignore: decorator
-@inline function dV(p: usize, o: usize, mv: v128, tv: v128, scaled: bool): v128 {
+@inline function dV(p: usize, o: usize, mv: v128, rT: v128, scaled: bool): v128 {
   const d = f64x2.sub(v128.load(p + o), mv);
-  return scaled ? f64x2.div(d, tv) : d;
+  return scaled ? f64x2.mul(d, rT) : d;
 }
 
-// p' of element o: the teacher's e^dv (stashed at pf) / sv, or the target, smoothed.
+// p' of element o: the teacher's e^dv (stashed at pf) / sv, or the target, smoothed (`smooth`:
+// keep != 1 or add != 0; both builds skip the arithmetic alike otherwise).
 // @ts-ignore: decorator
-@inline function pS(pt: usize, pf: usize, o: usize, tl: bool, rsv: f64, keep: f64, add: f64): f64 {
-  return (tl ? load<f64>(pf + o) * rsv : load<f64>(pt + o)) * keep + add;
+@inline function pS(pt: usize, pf: usize, o: usize, tl: bool, rsv: f64, smooth: bool, keep: f64, add: f64): f64 {
+  const p = tl ? load<f64>(pf + o) * rsv : load<f64>(pt + o);
+  return smooth ? p * keep + add : p;
 }
 
 // @ts-ignore: decorator
-@inline function pV(pt: usize, pf: usize, o: usize, tl: bool, rsv: v128, keep: v128, add: v128): v128 {
-  return f64x2.add(f64x2.mul(tl ? f64x2.mul(v128.load(pf + o), rsv) : v128.load(pt + o), keep), add);
+@inline function pV(pt: usize, pf: usize, o: usize, tl: bool, rsv: v128, smooth: bool, keep: v128, add: v128): v128 {
+  const p = tl ? f64x2.mul(v128.load(pf + o), rsv) : v128.load(pt + o);
+  return smooth ? f64x2.add(f64x2.mul(p, keep), add) : p;
+}
+
+// ct = cw p' (`cw`: class weights given).
+// @ts-ignore: decorator
+@inline function ctS(p: f64, pcw: usize, o: usize, cw: bool): f64 {
+  return cw ? p * load<f64>(pcw + o) : p;
+}
+
+// @ts-ignore: decorator
+@inline function ctV(p: v128, pcw: usize, o: usize, cw: bool): v128 {
+  return cw ? f64x2.mul(p, v128.load(pcw + o)) : p;
 }
 
 // c x, or 0 where the coefficient c is 0 (0 log 0 = 0, 0 x Infinity = 0).
@@ -192,14 +244,14 @@ function firstBadProb(p: usize, n: i32): i32 {
 let gRest: f64 = 0;
 let gTies: f64 = 0;
 
-function expSweep(p: usize, pe: usize, n: i32, raw: f64, m: f64, T: f64, scaled: bool, vec: bool): void {
+function expSweep(p: usize, pe: usize, n: i32, raw: f64, m: f64, rT: f64, scaled: bool, vec: bool): void {
   let c = 0;
   let r0s: f64 = 0, r1s: f64 = 0, n0: f64 = 0, n1: f64 = 0;
   if (ASC_FEATURE_SIMD && vec) {
     const zero = f64x2.splat(0);
     const one = kv(kONE);
     const mv = f64x2.splat(m);
-    const tv = f64x2.splat(T);
+    const tv = f64x2.splat(rT);
     let vr = zero, vn = zero;
     for (; c + 4 <= n; c += 4) {
       const o = <usize>c << 3;
@@ -222,8 +274,8 @@ function expSweep(p: usize, pe: usize, n: i32, raw: f64, m: f64, T: f64, scaled:
   }
   for (; c + 2 <= n; c += 2) {
     const o = <usize>c << 3;
-    const d0 = dS(p, o, raw, m, T, scaled);
-    const d1 = dS(p, o + 8, raw, m, T, scaled);
+    const d0 = dS(p, o, raw, m, rT, scaled);
+    const d1 = dS(p, o + 8, raw, m, rT, scaled);
     const e0 = expAny(d0);
     const e1 = expAny(d1);
     store<f64>(pe + o, e0);
@@ -237,7 +289,7 @@ function expSweep(p: usize, pe: usize, n: i32, raw: f64, m: f64, T: f64, scaled:
   let ns = n0 + n1;
   if (c < n) {
     const o = <usize>c << 3;
-    const d = dS(p, o, raw, m, T, scaled);
+    const d = dS(p, o, raw, m, rT, scaled);
     const e = expAny(d);
     store<f64>(pe + o, e);
     rs += d == 0 ? 0 : e;
@@ -245,6 +297,119 @@ function expSweep(p: usize, pe: usize, n: i32, raw: f64, m: f64, T: f64, scaled:
   }
   gRest = rs;
   gTies = ns;
+}
+
+// expSweep of the student's row (sums in gRest, gTies) and the teacher's (gRestV, gTiesV) in one loop.
+let gRestV: f64 = 0;
+let gTiesV: f64 = 0;
+
+function expSweep2(p: usize, pe: usize, q: usize, pf: usize, n: i32, rawU: f64, mu: f64, rawV: f64, mv: f64, rT: f64, scaled: bool, vec: bool): void {
+  let c = 0;
+  let r0s: f64 = 0, r1s: f64 = 0, n0: f64 = 0, n1: f64 = 0;
+  let r0t: f64 = 0, r1t: f64 = 0, n0t: f64 = 0, n1t: f64 = 0;
+  if (ASC_FEATURE_SIMD && vec) {
+    const zero = f64x2.splat(0);
+    const one = kv(kONE);
+    const muv = f64x2.splat(mu);
+    const mvv = f64x2.splat(mv);
+    const tv = f64x2.splat(rT);
+    let vr = zero, vn = zero, wr = zero, wn = zero;
+    for (; c + 4 <= n; c += 4) {
+      const o = <usize>c << 3;
+      const d0 = dV(p, o, muv, tv, scaled);
+      const d1 = dV(p, o + 16, muv, tv, scaled);
+      const h0 = dV(q, o, mvv, tv, scaled);
+      const h1 = dV(q, o + 16, mvv, tv, scaled);
+      exp2(d0, d1);
+      const e0 = r0();
+      const e1 = r1();
+      exp2(h0, h1);
+      const f0 = r0();
+      const f1 = r1();
+      v128.store(pe + o, e0);
+      v128.store(pe + o, e1, 16);
+      v128.store(pf + o, f0);
+      v128.store(pf + o, f1, 16);
+      const t0 = f64x2.eq(d0, zero);
+      const t1 = f64x2.eq(d1, zero);
+      const s0 = f64x2.eq(h0, zero);
+      const s1 = f64x2.eq(h1, zero);
+      vr = f64x2.add(f64x2.add(vr, v128.andnot(e0, t0)), v128.andnot(e1, t1));
+      vn = f64x2.add(f64x2.add(vn, v128.and(one, t0)), v128.and(one, t1));
+      wr = f64x2.add(f64x2.add(wr, v128.andnot(f0, s0)), v128.andnot(f1, s1));
+      wn = f64x2.add(f64x2.add(wn, v128.and(one, s0)), v128.and(one, s1));
+    }
+    r0s = f64x2.extract_lane(vr, 0);
+    r1s = f64x2.extract_lane(vr, 1);
+    n0 = f64x2.extract_lane(vn, 0);
+    n1 = f64x2.extract_lane(vn, 1);
+    r0t = f64x2.extract_lane(wr, 0);
+    r1t = f64x2.extract_lane(wr, 1);
+    n0t = f64x2.extract_lane(wn, 0);
+    n1t = f64x2.extract_lane(wn, 1);
+  }
+  for (; c + 2 <= n; c += 2) {
+    const o = <usize>c << 3;
+    const d0 = dS(p, o, rawU, mu, rT, scaled);
+    const d1 = dS(p, o + 8, rawU, mu, rT, scaled);
+    const h0 = dS(q, o, rawV, mv, rT, scaled);
+    const h1 = dS(q, o + 8, rawV, mv, rT, scaled);
+    const e0 = expAny(d0);
+    const e1 = expAny(d1);
+    const f0 = expAny(h0);
+    const f1 = expAny(h1);
+    store<f64>(pe + o, e0);
+    store<f64>(pe + o, e1, 8);
+    store<f64>(pf + o, f0);
+    store<f64>(pf + o, f1, 8);
+    r0s += d0 == 0 ? 0 : e0;
+    r1s += d1 == 0 ? 0 : e1;
+    n0 += d0 == 0 ? 1 : 0;
+    n1 += d1 == 0 ? 1 : 0;
+    r0t += h0 == 0 ? 0 : f0;
+    r1t += h1 == 0 ? 0 : f1;
+    n0t += h0 == 0 ? 1 : 0;
+    n1t += h1 == 0 ? 1 : 0;
+  }
+  let rs = r0s + r1s;
+  let ns = n0 + n1;
+  let rt = r0t + r1t;
+  let nt = n0t + n1t;
+  if (c < n) {
+    const o = <usize>c << 3;
+    const d = dS(p, o, rawU, mu, rT, scaled);
+    const h = dS(q, o, rawV, mv, rT, scaled);
+    const e = expAny(d);
+    const f = expAny(h);
+    store<f64>(pe + o, e);
+    store<f64>(pf + o, f);
+    rs += d == 0 ? 0 : e;
+    ns += d == 0 ? 1 : 0;
+    rt += h == 0 ? 0 : f;
+    nt += h == 0 ? 1 : 0;
+  }
+  gRest = rs;
+  gTies = ns;
+  gRestV = rt;
+  gTiesV = nt;
+}
+
+let gL1: f64 = 0;
+
+/** log1pU of a, and of b into gL1: one vector log in the SIMD build, log1pU's operations per lane. */
+function log1p2(a: f64, b: f64): f64 {
+  if (ASC_FEATURE_SIMD) {
+    const x = pair(a, b);
+    const one = kv(kONE);
+    const u = f64x2.add(one, x);
+    const c = f64x2.div(v128.bitselect(f64x2.sub(one, f64x2.sub(u, x)), f64x2.sub(x, f64x2.sub(u, one)), f64x2.ge(u, kv(kTWO))), u);
+    log2V(u, c, u, c, true);
+    const y = r0();
+    gL1 = f64x2.extract_lane(y, 1);
+    return f64x2.extract_lane(y, 0);
+  }
+  gL1 = log1pU(b);
+  return log1pU(a);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -259,25 +424,25 @@ let gB: f64 = 0;
 // @ts-ignore: decorator
 @inline function termS(
   M: i32, pz: usize, pt: usize, pe: usize, pf: usize, pcw: usize, o: usize,
-  rawU: f64, mu: f64, rawV: f64, mv: f64, T: f64, scaled: bool, tl: bool, plainLp: bool,
+  rawU: f64, mu: f64, rawV: f64, mv: f64, rT: f64, scaled: bool, tl: bool, plainLp: bool, smooth: bool, cw: bool,
   keep: f64, add: f64, rsu: f64, rsv: f64, lsu: f64, lp0: f64, beta: f64, bq: f64,
 ): void {
-  const du = dS(pz, o, rawU, mu, T, scaled);
-  const p = pS(pt, pf, o, tl, rsv, keep, add);
+  const du = dS(pz, o, rawU, mu, rT, scaled);
+  const p = pS(pt, pf, o, tl, rsv, smooth, keep, add);
   if (M == CE || M == KL) {
-    const ct = p * load<f64>(pcw + o);
+    const ct = ctS(p, pcw, o, cw);
     gA = ct;
     if (M == CE) gB = nzS(ct, du);
-    else gB = nzS(ct, (plainLp ? dS(pt, o, rawV, mv, T, scaled) : logS(p)) - du);
+    else gB = nzS(ct, (plainLp ? dS(pt, o, rawV, mv, rT, scaled) : logS(p)) - du);
   } else {
     const q = load<f64>(pe + o) * rsu;
     let t: f64;
     if (M == RKL) {
-      t = nzS(q, du - (plainLp ? dS(pt, o, rawV, mv, T, scaled) : logS(p)));
+      t = nzS(q, du - (plainLp ? dS(pt, o, rawV, mv, rT, scaled) : logS(p)));
       gA = q;
       gB = t;
     } else {
-      const lpf = plainLp ? dS(pt, o, rawV, mv, T, scaled) + lp0 : logS(p);
+      const lpf = plainLp ? dS(pt, o, rawV, mv, rT, scaled) + lp0 : logS(p);
       const lm = logS(beta * p + bq * q);
       const cq = bq * q;
       t = nzS(cq, (du - lsu) - lm);
@@ -289,106 +454,93 @@ let gB: f64 = 0;
   }
 }
 
-// The vector terms of the pairs at o and o + 16, added to the lane sums va, vb in order.
-// @ts-ignore: decorator
-@lazy let vA: v128 = v128.splat<i64>(0);
-// @ts-ignore: decorator
-@lazy let vB: v128 = v128.splat<i64>(0);
-
-// @ts-ignore: decorator
-@inline function termV(
-  M: i32, pz: usize, pt: usize, pe: usize, pf: usize, pcw: usize, o: usize,
-  muv: v128, mvv: v128, tv: v128, scaled: bool, tl: bool, plainLp: bool,
-  kp: v128, ad: v128, rsu: v128, rsv: v128, lsu: v128, lp0: v128, beta: v128, bq: v128,
-): void {
-  const du0 = dV(pz, o, muv, tv, scaled);
-  const du1 = dV(pz, o + 16, muv, tv, scaled);
-  const p0 = pV(pt, pf, o, tl, rsv, kp, ad);
-  const p1 = pV(pt, pf, o + 16, tl, rsv, kp, ad);
-  let lp0v = du0, lp1v = du1;
-  if (M != CE) {
-    if (plainLp) {
-      lp0v = dV(pt, o, mvv, tv, scaled);
-      lp1v = dV(pt, o + 16, mvv, tv, scaled);
-      if (M == JS) {
-        lp0v = f64x2.add(lp0v, lp0);
-        lp1v = f64x2.add(lp1v, lp0);
-      }
-    } else {
-      logAny2(p0, p1);
-      lp0v = r0();
-      lp1v = r1();
-    }
-  }
-  if (M == CE || M == KL) {
-    const ct0 = f64x2.mul(p0, v128.load(pcw + o));
-    const ct1 = f64x2.mul(p1, v128.load(pcw + o, 16));
-    vA = f64x2.add(f64x2.add(vA, ct0), ct1);
-    if (M == CE) vB = f64x2.add(f64x2.add(vB, nzV(ct0, du0)), nzV(ct1, du1));
-    else vB = f64x2.add(f64x2.add(vB, nzV(ct0, f64x2.sub(lp0v, du0))), nzV(ct1, f64x2.sub(lp1v, du1)));
-  } else {
-    const q0 = f64x2.mul(v128.load(pe + o), rsu);
-    const q1 = f64x2.mul(v128.load(pe + o, 16), rsu);
-    let t0: v128, t1: v128;
-    if (M == RKL) {
-      t0 = nzV(q0, f64x2.sub(du0, lp0v));
-      t1 = nzV(q1, f64x2.sub(du1, lp1v));
-      vA = f64x2.add(f64x2.add(vA, q0), q1);
-    } else {
-      const bp0 = f64x2.mul(beta, p0);
-      const bp1 = f64x2.mul(beta, p1);
-      const cq0 = f64x2.mul(bq, q0);
-      const cq1 = f64x2.mul(bq, q1);
-      logAny2(f64x2.add(bp0, cq0), f64x2.add(bp1, cq1));
-      const lm0 = r0();
-      const lm1 = r1();
-      t0 = nzV(cq0, f64x2.sub(f64x2.sub(du0, lsu), lm0));
-      t1 = nzV(cq1, f64x2.sub(f64x2.sub(du1, lsu), lm1));
-      vA = f64x2.add(f64x2.add(vA, nzV(bp0, f64x2.sub(lp0v, lm0))), nzV(bp1, f64x2.sub(lp1v, lm1)));
-    }
-    vB = f64x2.add(f64x2.add(vB, t0), t1);
-    v128.store(pe + o, t0);
-    v128.store(pe + o, t1, 16);
-    v128.store(pf + o, q0);
-    v128.store(pf + o, q1, 16);
-  }
-}
-
 // @ts-ignore: decorator
 @inline function termSweep(
   M: i32, pz: usize, pt: usize, pe: usize, pf: usize, pcw: usize, n: i32, vec: bool,
-  rawU: f64, mu: f64, rawV: f64, mv: f64, T: f64, scaled: bool, tl: bool, plainLp: bool,
+  rawU: f64, mu: f64, rawV: f64, mv: f64, rT: f64, scaled: bool, tl: bool, plainLp: bool, smooth: bool, cw: bool,
   keep: f64, add: f64, rsu: f64, rsv: f64, lsu: f64, lp0: f64, beta: f64, bq: f64,
 ): void {
   let c = 0;
   let a0: f64 = 0, a1: f64 = 0, b0: f64 = 0, b1: f64 = 0;
   if (ASC_FEATURE_SIMD && vec) {
-    vA = f64x2.splat(0);
-    vB = f64x2.splat(0);
-    const muv = f64x2.splat(mu), mvv = f64x2.splat(mv), tv = f64x2.splat(T);
+    let va = f64x2.splat(0);
+    let vb = va;
+    const muv = f64x2.splat(mu), mvv = f64x2.splat(mv), tv = f64x2.splat(rT);
     const kp = f64x2.splat(keep), ad = f64x2.splat(add), rsuv = f64x2.splat(rsu), rsvv = f64x2.splat(rsv);
-    const lsuv = f64x2.splat(lsu), lp0v = f64x2.splat(lp0), bv = f64x2.splat(beta), bqv = f64x2.splat(bq);
+    const lsuv = f64x2.splat(lsu), lp0s = f64x2.splat(lp0), bv = f64x2.splat(beta), bqv = f64x2.splat(bq);
+    // termS for two pairs at once, added pair by pair
     for (; c + 4 <= n; c += 4) {
-      termV(M, pz, pt, pe, pf, pcw, <usize>c << 3, muv, mvv, tv, scaled, tl, plainLp, kp, ad, rsuv, rsvv, lsuv, lp0v, bv, bqv);
+    const o = <usize>c << 3;
+      const du0 = dV(pz, o, muv, tv, scaled);
+    const du1 = dV(pz, o + 16, muv, tv, scaled);
+    const p0 = pV(pt, pf, o, tl, rsvv, smooth, kp, ad);
+    const p1 = pV(pt, pf, o + 16, tl, rsvv, smooth, kp, ad);
+    let lp0v = du0, lp1v = du1;
+    if (M != CE) {
+      if (plainLp) {
+        lp0v = dV(pt, o, mvv, tv, scaled);
+        lp1v = dV(pt, o + 16, mvv, tv, scaled);
+        if (M == JS) {
+          lp0v = f64x2.add(lp0v, lp0s);
+          lp1v = f64x2.add(lp1v, lp0s);
+        }
+      } else {
+        logAny2(p0, p1);
+        lp0v = r0();
+        lp1v = r1();
+      }
     }
-    a0 = f64x2.extract_lane(vA, 0);
-    a1 = f64x2.extract_lane(vA, 1);
-    b0 = f64x2.extract_lane(vB, 0);
-    b1 = f64x2.extract_lane(vB, 1);
+    if (M == CE || M == KL) {
+      const ct0 = ctV(p0, pcw, o, cw);
+      const ct1 = ctV(p1, pcw, o + 16, cw);
+      va = f64x2.add(f64x2.add(va, ct0), ct1);
+      if (M == CE) vb = f64x2.add(f64x2.add(vb, nzV(ct0, du0)), nzV(ct1, du1));
+      else vb = f64x2.add(f64x2.add(vb, nzV(ct0, f64x2.sub(lp0v, du0))), nzV(ct1, f64x2.sub(lp1v, du1)));
+    } else {
+      const q0 = f64x2.mul(v128.load(pe + o), rsuv);
+      const q1 = f64x2.mul(v128.load(pe + o, 16), rsuv);
+      let t0: v128, t1: v128;
+      if (M == RKL) {
+        t0 = nzV(q0, f64x2.sub(du0, lp0v));
+        t1 = nzV(q1, f64x2.sub(du1, lp1v));
+        va = f64x2.add(f64x2.add(va, q0), q1);
+      } else {
+        const bp0 = f64x2.mul(bv, p0);
+        const bp1 = f64x2.mul(bv, p1);
+        const cq0 = f64x2.mul(bqv, q0);
+        const cq1 = f64x2.mul(bqv, q1);
+        logAny2(f64x2.add(bp0, cq0), f64x2.add(bp1, cq1));
+        const lm0 = r0();
+        const lm1 = r1();
+        t0 = nzV(cq0, f64x2.sub(f64x2.sub(du0, lsuv), lm0));
+        t1 = nzV(cq1, f64x2.sub(f64x2.sub(du1, lsuv), lm1));
+        va = f64x2.add(f64x2.add(va, nzV(bp0, f64x2.sub(lp0v, lm0))), nzV(bp1, f64x2.sub(lp1v, lm1)));
+      }
+      vb = f64x2.add(f64x2.add(vb, t0), t1);
+      v128.store(pe + o, t0);
+      v128.store(pe + o, t1, 16);
+      v128.store(pf + o, q0);
+      v128.store(pf + o, q1, 16);
+    }
+    }
+    a0 = f64x2.extract_lane(va, 0);
+    a1 = f64x2.extract_lane(va, 1);
+    b0 = f64x2.extract_lane(vb, 0);
+    b1 = f64x2.extract_lane(vb, 1);
   }
   for (; c + 2 <= n; c += 2) {
     const o = <usize>c << 3;
-    termS(M, pz, pt, pe, pf, pcw, o, rawU, mu, rawV, mv, T, scaled, tl, plainLp, keep, add, rsu, rsv, lsu, lp0, beta, bq);
+    termS(M, pz, pt, pe, pf, pcw, o, rawU, mu, rawV, mv, rT, scaled, tl, plainLp, smooth, cw, keep, add, rsu, rsv, lsu, lp0, beta, bq);
     a0 += gA;
     b0 += gB;
-    termS(M, pz, pt, pe, pf, pcw, o + 8, rawU, mu, rawV, mv, T, scaled, tl, plainLp, keep, add, rsu, rsv, lsu, lp0, beta, bq);
+    termS(M, pz, pt, pe, pf, pcw, o + 8, rawU, mu, rawV, mv, rT, scaled, tl, plainLp, smooth, cw, keep, add, rsu, rsv, lsu, lp0, beta, bq);
     a1 += gA;
     b1 += gB;
   }
   let sa = a0 + a1;
   let sb = b0 + b1;
   if (c < n) {
-    termS(M, pz, pt, pe, pf, pcw, <usize>c << 3, rawU, mu, rawV, mv, T, scaled, tl, plainLp, keep, add, rsu, rsv, lsu, lp0, beta, bq);
+    termS(M, pz, pt, pe, pf, pcw, <usize>c << 3, rawU, mu, rawV, mv, rT, scaled, tl, plainLp, smooth, cw, keep, add, rsu, rsv, lsu, lp0, beta, bq);
     sa += gA;
     sb += gB;
   }
@@ -400,19 +552,19 @@ let gB: f64 = 0;
 // Sweep 4: the gradient over the stash at pe.
 
 /** ce, kl: g = (e k - ct) ws, k = S / su. */
-function gradCt(pt: usize, pe: usize, pf: usize, pcw: usize, n: i32, vec: bool, tl: bool, rsv: f64, keep: f64, add: f64, k: f64, ws: f64): void {
+function gradCt(pt: usize, pe: usize, pf: usize, pcw: usize, n: i32, vec: bool, tl: bool, rsv: f64, smooth: bool, cw: bool, keep: f64, add: f64, k: f64, ws: f64): void {
   let c = 0;
   if (ASC_FEATURE_SIMD && vec) {
     const kv_ = f64x2.splat(k), w = f64x2.splat(ws), kp = f64x2.splat(keep), ad = f64x2.splat(add), rs = f64x2.splat(rsv);
     for (; c + 2 <= n; c += 2) {
       const o = <usize>c << 3;
-      const ct = f64x2.mul(pV(pt, pf, o, tl, rs, kp, ad), v128.load(pcw + o));
+      const ct = ctV(pV(pt, pf, o, tl, rs, smooth, kp, ad), pcw, o, cw);
       v128.store(pe + o, f64x2.mul(f64x2.sub(f64x2.mul(v128.load(pe + o), kv_), ct), w));
     }
   }
   for (; c < n; c++) {
     const o = <usize>c << 3;
-    const ct = pS(pt, pf, o, tl, rsv, keep, add) * load<f64>(pcw + o);
+    const ct = ctS(pS(pt, pf, o, tl, rsv, smooth, keep, add), pcw, o, cw);
     store<f64>(pe + o, (load<f64>(pe + o) * k - ct) * ws);
   }
 }
@@ -449,29 +601,31 @@ function zeroRow(pe: usize, n: i32): void {
 // @ts-ignore: decorator
 @inline function rowLoss(
   M: i32, pz: usize, pt: usize, pe: usize, pf: usize, pcw: usize, n: i32, vec: bool,
-  rawU: f64, mu: f64, rawV: f64, mv: f64, T: f64, scaled: bool, tl: bool, keep: f64, add: f64,
-  beta: f64, grad: bool, ws: f64,
+  rawU: f64, mu: f64, rawV: f64, mv: f64, rT: f64, scaled: bool, tl: bool, smooth: bool, cw: bool,
+  keep: f64, add: f64, beta: f64, grad: bool, ws: f64,
 ): f64 {
   const su = gTies + gRest;
-  const lsu = log1pU((gTies - 1) + gRest);
+  let lsu: f64;
   let rsv: f64 = 0;
   let lp0: f64 = 0;
-  const plainLp = tl && add == 0;
+  const plainLp = tl && !smooth;
   if (tl) {
-    expSweep(pt, pf, n, rawV, mv, T, scaled, vec);
-    rsv = 1 / (gTies + gRest);
-    if (plainLp) lp0 = -log1pU((gTies - 1) + gRest);
+    rsv = 1 / (gTiesV + gRestV);
+    lsu = log1p2((gTies - 1) + gRest, (gTiesV - 1) + gRestV);
+    if (plainLp) lp0 = -gL1;
+  } else {
+    lsu = log1pU((gTies - 1) + gRest);
   }
   const rsu = 1 / su;
   const bq = 1 - beta;
-  termSweep(M, pz, pt, pe, pf, pcw, n, vec, rawU, mu, rawV, mv, T, scaled, tl, plainLp, keep, add, rsu, rsv, lsu, lp0, beta, bq);
+  termSweep(M, pz, pt, pe, pf, pcw, n, vec, rawU, mu, rawV, mv, rT, scaled, tl, plainLp, smooth, cw, keep, add, rsu, rsv, lsu, lp0, beta, bq);
   let L: f64;
   if (M == CE) L = gA * lsu - gB;
   else if (M == KL) L = gB + gA * (lsu + lp0);
   else if (M == RKL) L = gB - gA * (lsu + lp0);
   else L = gA + gB;
   if (grad) {
-    if (M == CE || M == KL) gradCt(pt, pe, pf, pcw, n, vec, tl, rsv, keep, add, gA / su, ws);
+    if (M == CE || M == KL) gradCt(pt, pe, pf, pcw, n, vec, tl, rsv, smooth, cw, keep, add, gA / su, ws);
     else if (M == RKL && L == Infinity) gradInfinite(pe, pf, n);
     else gradQa(pe, pf, n, vec, M == RKL ? L + (lsu + lp0) : gB, ws);
   }
@@ -479,16 +633,19 @@ function zeroRow(pe: usize, n: i32): void {
 }
 
 /**
- * The distillation losses (flags: GRAD, TLOGITS, mode << 2) of `rows` rows of C classes: logits at
- * pz, targets (probabilities or teacher logits) at pt, C class weights at pcw (ones when none; the
- * next C doubles are scratch), pw / pout per-row weight and loss (0 = absent), pg C x rows gradient
- * (always present: scratch without GRAD). T: temperature; beta: js's weight of the teacher.
+ * The distillation losses (flags: GRAD, TLOGITS, CWEIGHT, mode << 3) of `rows` rows of C classes:
+ * logits at pz, targets (probabilities or teacher logits) at pt, C class weights at pcw (ones when
+ * none; the next C doubles are scratch), pw / pout per-row weight and loss (0 = absent), pg C x rows
+ * gradient (always present: scratch without GRAD). T: temperature; beta: js's weight of the teacher.
  */
 export function distill(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usize, rows: i32, C: i32, keep: f64, add: f64, gscale: f64, T: f64, beta: f64, flags: i32): i32 {
   const grad = (flags & GRAD) != 0;
   const tl = (flags & TLOGITS) != 0;
-  const mode = flags >> 2;
+  const cw = (flags & CWEIGHT) != 0;
+  const mode = flags >> 3;
+  const smooth = keep != 1 || add != 0;
   const scaled = T != 1;
+  const rT = 1 / T;
   const T2 = T * T;
   const pf = pcw + (<usize>C << 3);
   sumReset();
@@ -497,14 +654,19 @@ export function distill(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize
     const z = pz + off;
     const t = pt + off;
     const e = pg + off;
-    const rawU = scanLogits(z, C);
-    if (gBad) return bad(r * C + firstNaN(z, C), 1);
+    let rawU: f64;
     let rawV: f64 = 0;
     if (tl) {
-      rawV = scanLogits(t, C);
-      if (gBad) return bad(r * C + firstNaN(t, C), 2);
-    } else if (!probsOk(t, C)) {
-      return bad(r * C + firstBadProb(t, C), 2);
+      rawU = scanLogits2(z, t, C);
+      rawV = gMaxV;
+      if (gBad) {
+        const i = nanLogit(z, C);
+        return i >= 0 ? bad(r * C + i, 1) : bad(r * C + nanLogit(t, C), 2);
+      }
+    } else {
+      rawU = scanLogits(z, C);
+      if (gBad) return bad(r * C + nanLogit(z, C), 1);
+      if (!probsOk(t, C)) return bad(r * C + firstBadProb(t, C), 2);
     }
     const w = rowWeight(pw, r);
     if (w < 0) return bad(r, 3);
@@ -518,13 +680,14 @@ export function distill(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize
     const vec = ASC_FEATURE_SIMD && finU && finV;
     const mu = finU ? rawU : 0;
     const mv = finV ? rawV : 0;
-    expSweep(z, e, C, rawU, mu, T, scaled, vec);
+    if (tl) expSweep2(z, e, t, pf, C, rawU, mu, rawV, mv, rT, scaled, vec);
+    else expSweep(z, e, C, rawU, mu, rT, scaled, vec);
     const ws = w * gscale * T;
     let L: f64;
-    if (mode == CE) L = rowLoss(CE, z, t, e, pf, pcw, C, vec, rawU, mu, rawV, mv, T, scaled, tl, keep, add, beta, grad, ws);
-    else if (mode == KL) L = rowLoss(KL, z, t, e, pf, pcw, C, vec, rawU, mu, rawV, mv, T, scaled, tl, keep, add, beta, grad, ws);
-    else if (mode == RKL) L = rowLoss(RKL, z, t, e, pf, pcw, C, vec, rawU, mu, rawV, mv, T, scaled, tl, keep, add, beta, grad, ws);
-    else L = rowLoss(JS, z, t, e, pf, pcw, C, vec, rawU, mu, rawV, mv, T, scaled, tl, keep, add, beta, grad, ws);
+    if (mode == CE) L = rowLoss(CE, z, t, e, pf, pcw, C, vec, rawU, mu, rawV, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);
+    else if (mode == KL) L = rowLoss(KL, z, t, e, pf, pcw, C, vec, rawU, mu, rawV, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);
+    else if (mode == RKL) L = rowLoss(RKL, z, t, e, pf, pcw, C, vec, rawU, mu, rawV, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);
+    else L = rowLoss(JS, z, t, e, pf, pcw, C, vec, rawU, mu, rawV, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);
     finishRow(pout, r, w, L * T2);
   }
   sumStore(RES);
@@ -543,7 +706,7 @@ export function distill(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize
 let gL: f64 = 0;
 
 // One element, every special case: validates, stores, leaves the weighted loss in gL.
-function bElem(px: usize, pt: usize, pw: usize, pout: usize, pg: usize, i: i32, gs: f64, posW: f64, T: f64, T2: f64, scaled: bool, tl: bool): i32 {
+function bElem(px: usize, pt: usize, pw: usize, pout: usize, pg: usize, i: i32, gs: f64, posW: f64, rT: f64, T2: f64, scaled: bool, tl: bool): i32 {
   const o = <usize>i << 3;
   const z = ldS(px, o, (F32 & F_PRED) != 0);
   const s = ldS(pt, o, (F32 & F_TGT) != 0);
@@ -554,22 +717,24 @@ function bElem(px: usize, pt: usize, pw: usize, pout: usize, pg: usize, i: i32, 
     w = ldS(pw, o, (F32 & F_W) != 0);
     if (!(w >= 0 && w < Infinity)) return bad(i, 3);
   }
-  const x = scaled ? z / T : z;
+  const x = scaled ? z * rT : z;
   const e = expS(-Math.abs(x));
   const u = 1 + e;
-  const l = log1pFromS(u, e - (u - 1));
+  const ru = 1 / u;
+  // log1p(e) = log(u) + (e - (u - 1))/u
+  const l = logPlusS(u, (e - (u - 1)) * ru);
   let tp = s;
   let tn = 1 - s;
   if (tl) {
-    const y = scaled ? s / T : s;
+    const y = scaled ? s * rT : s;
     const E = expS(-Math.abs(y));
-    const U = 1 + E;
-    tp = (y >= 0 ? 1 : E) / U;
-    tn = (y >= 0 ? E : 1) / U;
+    const rU = 1 / (1 + E);
+    tp = (y >= 0 ? 1 : E) * rU;
+    tn = (y >= 0 ? E : 1) * rU;
   }
   const ca = posW * tp;
   let loss = (nzS(ca, (-x < 0 ? 0 : -x) + l) + nzS(tn, (x < 0 ? 0 : x) + l)) * T2;
-  let g = (tn * ((x >= 0 ? 1 : e) / u) - ca * ((x >= 0 ? e : 1) / u)) * gs;
+  let g = (tn * ((x >= 0 ? 1 : e) * ru) - ca * ((x >= 0 ? e : 1) * ru)) * gs;
   loss = w * loss;
   g = w * g;
   if (w == 0) {
@@ -584,25 +749,24 @@ function bElem(px: usize, pt: usize, pw: usize, pout: usize, pg: usize, i: i32, 
 
 // The vector twin of bElem for two plain pairs (finite, |x| and |s/T| <= 708, weights valid).
 // @ts-ignore: decorator
-@inline function bPair(x: v128, s: v128, w: v128, e: v128, l: v128, y: v128, E: v128, posW: v128, T2: v128, gs: v128, tl: bool, hasW: bool, o: usize, pout: usize, pg: usize): v128 {
+@inline function bPair(x: v128, s: v128, w: v128, e: v128, ru: v128, l: v128, y: v128, E: v128, posW: v128, T2: v128, gs: v128, tl: bool, hasW: bool, o: usize, pout: usize, pg: usize): v128 {
   const zero = f64x2.splat(0);
   const one = kv(kONE);
-  const u = f64x2.add(one, e);
   let tp = s;
   let tn = f64x2.sub(one, s);
   if (tl) {
-    const U = f64x2.add(one, E);
+    const rU = f64x2.div(one, f64x2.add(one, E));
     const ge = f64x2.ge(y, zero);
-    tp = f64x2.div(v128.bitselect(one, E, ge), U);
-    tn = f64x2.div(v128.bitselect(E, one, ge), U);
+    tp = f64x2.mul(v128.bitselect(one, E, ge), rU);
+    tn = f64x2.mul(v128.bitselect(E, one, ge), rU);
   }
   const ca = f64x2.mul(posW, tp);
   const spNeg = f64x2.add(f64x2.pmax(f64x2.neg(x), zero), l);
   const spPos = f64x2.add(f64x2.pmax(x, zero), l);
   let loss = f64x2.mul(f64x2.add(nzV(ca, spNeg), nzV(tn, spPos)), T2);
   const ge = f64x2.ge(x, zero);
-  const sig = f64x2.div(v128.bitselect(one, e, ge), u);
-  const sigN = f64x2.div(v128.bitselect(e, one, ge), u);
+  const sig = f64x2.mul(v128.bitselect(one, e, ge), ru);
+  const sigN = f64x2.mul(v128.bitselect(e, one, ge), ru);
   let g = f64x2.mul(f64x2.sub(f64x2.mul(tn, sig), f64x2.mul(ca, sigN)), gs);
   if (hasW) {
     loss = f64x2.mul(w, loss);
@@ -625,6 +789,7 @@ export function bceDistill(px: usize, pt: usize, pw: usize, pout: usize, pg: usi
   sumReset();
   const tl = tlogits != 0;
   const scaled = T != 1;
+  const rT = 1 / T;
   const T2 = T * T;
   const gs = gscale * T;
   let i = 0;
@@ -634,7 +799,7 @@ export function bceDistill(px: usize, pt: usize, pw: usize, pout: usize, pg: usi
   if (ASC_FEATURE_SIMD) {
     const zero = f64x2.splat(0);
     const one = kv(kONE);
-    const tv = f64x2.splat(T);
+    const tv = f64x2.splat(rT);
     const pv = f64x2.splat(posW);
     const t2 = f64x2.splat(T2);
     const gv = f64x2.splat(gs);
@@ -649,13 +814,13 @@ export function bceDistill(px: usize, pt: usize, pw: usize, pout: usize, pg: usi
       const w0 = pw ? ldV(pw, o, fw) : one;
       const w1 = pw ? ldV(pw, o + 16, fw) : one;
       if (scaled) {
-        x0 = f64x2.div(x0, tv);
-        x1 = f64x2.div(x1, tv);
+        x0 = f64x2.mul(x0, tv);
+        x1 = f64x2.mul(x1, tv);
       }
       let y0 = t0, y1 = t1;
       if (tl && scaled) {
-        y0 = f64x2.div(t0, tv);
-        y1 = f64x2.div(t1, tv);
+        y0 = f64x2.mul(t0, tv);
+        y1 = f64x2.mul(t1, tv);
       }
       const nx0 = f64x2.neg(f64x2.abs(x0));
       const nx1 = f64x2.neg(f64x2.abs(x1));
@@ -681,23 +846,25 @@ export function bceDistill(px: usize, pt: usize, pw: usize, pout: usize, pg: usi
         }
         const u0 = f64x2.add(one, e0);
         const u1 = f64x2.add(one, e1);
+        const ru0 = f64x2.div(one, u0);
+        const ru1 = f64x2.div(one, u1);
         // log1p(e) = log(u) + (e - (u - 1))/u
-        log2V(u0, f64x2.div(f64x2.sub(e0, f64x2.sub(u0, one)), u0), u1, f64x2.div(f64x2.sub(e1, f64x2.sub(u1, one)), u1), true);
+        log2V(u0, f64x2.mul(f64x2.sub(e0, f64x2.sub(u0, one)), ru0), u1, f64x2.mul(f64x2.sub(e1, f64x2.sub(u1, one)), ru1), true);
         const lg0 = r0();
         const lg1 = r1();
-        l0 = bPair(x0, t0, w0, e0, lg0, y0, E0, pv, t2, gv, tl, pw != 0, o, pout, pg);
-        l1 = bPair(x1, t1, w1, e1, lg1, y1, E1, pv, t2, gv, tl, pw != 0, o + 16, pout, pg);
+        l0 = bPair(x0, t0, w0, e0, ru0, lg0, y0, E0, pv, t2, gv, tl, pw != 0, o, pout, pg);
+        l1 = bPair(x1, t1, w1, e1, ru1, lg1, y1, E1, pv, t2, gv, tl, pw != 0, o + 16, pout, pg);
       } else {
-        let r = bElem(px, pt, pw, pout, pg, i, gs, posW, T, T2, scaled, tl);
+        let r = bElem(px, pt, pw, pout, pg, i, gs, posW, rT, T2, scaled, tl);
         if (r >= 0) return r;
         const a = gL;
-        r = bElem(px, pt, pw, pout, pg, i + 1, gs, posW, T, T2, scaled, tl);
+        r = bElem(px, pt, pw, pout, pg, i + 1, gs, posW, rT, T2, scaled, tl);
         if (r >= 0) return r;
         l0 = pair(a, gL);
-        r = bElem(px, pt, pw, pout, pg, i + 2, gs, posW, T, T2, scaled, tl);
+        r = bElem(px, pt, pw, pout, pg, i + 2, gs, posW, rT, T2, scaled, tl);
         if (r >= 0) return r;
         const b = gL;
-        r = bElem(px, pt, pw, pout, pg, i + 3, gs, posW, T, T2, scaled, tl);
+        r = bElem(px, pt, pw, pout, pg, i + 3, gs, posW, rT, T2, scaled, tl);
         if (r >= 0) return r;
         l1 = pair(b, gL);
       }
@@ -721,7 +888,7 @@ export function bceDistill(px: usize, pt: usize, pw: usize, pout: usize, pg: usi
   }
   for (; i + 4 <= n; i += 4) {
     for (let j = 0; j < 4; j++) {
-      const r = bElem(px, pt, pw, pout, pg, i + j, gs, posW, T, T2, scaled, tl);
+      const r = bElem(px, pt, pw, pout, pg, i + j, gs, posW, rT, T2, scaled, tl);
       if (r >= 0) return r;
       // lane j's Kahan step
       const s = j == 0 ? s0 : j == 1 ? s1 : j == 2 ? s2 : s3;
@@ -747,7 +914,7 @@ export function bceDistill(px: usize, pt: usize, pw: usize, pout: usize, pg: usi
   sumFold(s0, s1, k0, k1);
   sumFold(s2, s3, k2, k3);
   for (; i < n; i++) {
-    const r = bElem(px, pt, pw, pout, pg, i, gs, posW, T, T2, scaled, tl);
+    const r = bElem(px, pt, pw, pout, pg, i, gs, posW, rT, T2, scaled, tl);
     if (r >= 0) return r;
     sumAdd(gL);
   }

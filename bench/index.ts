@@ -91,7 +91,12 @@ interface Target {
   base: string;
   min: number;
   n: number;
+  /** The issue of the ops it applies to (Op.issue); none: the ops without one. */
+  ops?: number;
 }
+
+/** Whether target t applies to op. */
+const applies = (op: Op, t: Target) => op.issue === t.ops;
 const TARGETS: Target[] = [
   { issue: 6, what: 'copying API vs plain JS', col: SIMD, base: PLAIN, min: 3, n: BIG },
   { issue: 6, what: 'zero-copy vs plain JS', col: ZC, base: PLAIN, min: 4, n: BIG },
@@ -100,6 +105,7 @@ const TARGETS: Target[] = [
   { issue: 13, what: 'float32 vs float64 inputs (copying)', col: SIMD32, base: SIMD, min: 0.95, n: BIG },
   { issue: 13, what: 'float32 vs float64 inputs (zero-copy)', col: ZC32, base: ZC, min: 0.95, n: BIG },
   { issue: 13, what: `vs ${BEFORE}`, col: SIMD, base: BEFORE, min: 0.97, n: BIG },
+  { issue: 14, what: 'fused distillation vs plain JS', col: SIMD, base: PLAIN, min: 3, n: BIG, ops: 14 },
 ];
 
 /** Small batches, per call against the plain loop: N = 1 within 4x, N = 16 as fast, N = 64 1.5x faster. */
@@ -209,7 +215,7 @@ function check(r: Row, t: Target): string {
 /** The table of rows: ns/el per column with its speedup over plain JS, then each target of that size. */
 function table(rows: Row[], cols: string[]): string[] {
   const present = cols.filter((c) => rows.some((r) => r.ns[c] !== undefined));
-  const targets = TARGETS.filter((t) => rows.some((r) => r.n === t.n) && present.includes(t.base));
+  const targets = TARGETS.filter((t) => rows.some((r) => r.n === t.n && applies(r.op, t)) && present.includes(t.base));
   const sized = new Set(rows.map((r) => r.n)).size > 1;
   const head = [
     'op',
@@ -227,7 +233,7 @@ function table(rows: Row[], cols: string[]): string[] {
   for (const r of rows) {
     const cell = (c: string) =>
       r.ns[c] === undefined ? '-' : c === PLAIN ? fmt(r.ns[c]) : `${fmt(r.ns[c])} (${speedup(r, c).toFixed(2)}x)`;
-    const goals = targets.map((t) => (t.n === r.n ? check(r, t) : ''));
+    const goals = targets.map((t) => (t.n === r.n && applies(r.op, t) ? check(r, t) : ''));
     lines.push(`| ${[r.op.name, ...(sized ? [pow(r.n)] : []), ...present.map(cell), ...goals].join(' | ')} |`);
   }
   return lines;
@@ -286,7 +292,7 @@ sections.push(
   '| op | N | plain JS ns/call | wasm-simd ns/call | zero-copy ns/call | target (issue 13) |',
   '|---|---:|---:|---:|---:|---:|',
   ...small.map((r) => {
-    const t = SMALL_TARGETS.find((x) => x.n === r.n);
+    const t = SMALL_TARGETS.find((x) => x.n === r.n && applies(r.op, x));
     const cell = (c: string) => `${fmt(r.ns[c] * r.n)} (${speedup(r, c).toFixed(2)}x)`;
     return `| ${r.op.name} | ${r.n} | ${fmt(r.ns[PLAIN] * r.n)} | ${cell(SIMD)} | ${cell(ZC)} | ${t ? `≥ ${t.min}x: ${check(r, t)}` : '-'} |`;
   }),

@@ -8,6 +8,8 @@ export interface Data {
   p: FloatArray;
   x: FloatArray;
   t: FloatArray;
+  /** Teacher logits (distillation): t spread over [-8, 8]. */
+  v: FloatArray;
   out: FloatArray;
   grad: FloatArray;
   /** Soft labels per class count: t normalized over each row of C. */
@@ -20,7 +22,7 @@ export interface Data {
  * allocation, so that the zero-copy variants time the library, not this wrapper.
  */
 function derived(d: Data, make: (a: FloatArray) => { array: FloatArray }): Data & { blocks: { array: FloatArray }[] } {
-  type Key = 'p' | 'x' | 't' | 'out' | 'grad';
+  type Key = 'p' | 'x' | 't' | 'v' | 'out' | 'grad';
   const cache: Partial<Record<Key, { array: FloatArray }>> = {};
   const softs = new Map<number, { array: FloatArray }>();
   const one = (key: Key): FloatArray => {
@@ -41,6 +43,9 @@ function derived(d: Data, make: (a: FloatArray) => { array: FloatArray }): Data 
     },
     get t() {
       return one('t');
+    },
+    get v() {
+      return one('v');
     },
     get out() {
       return one('out');
@@ -76,6 +81,7 @@ export function makeData(n: number, seed = 1): Data {
     p,
     x: p.map((v) => (v - 0.5) * 20),
     t,
+    v: t.map((v) => (v - 0.5) * 16),
     out: new Float64Array(n),
     grad: new Float64Array(n),
     soft(C) {
@@ -138,6 +144,47 @@ function softmaxPlain({ x, grad, n, soft }: Data, C: number): number {
   return loss / rows;
 }
 
+/** The distillation benchmarks' temperature. */
+const TEMP = 2;
+
+/**
+ * Distillation with its gradient as a user writes it (T² KL(teacher ‖ student) over z/T, 'batchmean'):
+ * the teacher's softmax (kept in grad), the student's log-softmax, the KL terms, the gradient.
+ */
+function distillPlain({ x, v, grad, n }: Data, C: number, q: Float64Array): number {
+  const rows = n / C;
+  const T = TEMP;
+  let loss = 0;
+  for (let r = 0; r < n; r += C) {
+    let mt = -Infinity;
+    let ms = -Infinity;
+    for (let c = r; c < r + C; c++) {
+      mt = Math.max(mt, v[c] / T);
+      ms = Math.max(ms, x[c] / T);
+    }
+    let st = 0;
+    let ss = 0;
+    for (let c = r; c < r + C; c++) {
+      const p = Math.exp(v[c] / T - mt);
+      grad[c] = p;
+      st += p;
+      const e = Math.exp(x[c] / T - ms);
+      q[c - r] = e;
+      ss += e;
+    }
+    const lt = mt + Math.log(st);
+    const ls = ms + Math.log(ss);
+    let kl = 0;
+    for (let c = r; c < r + C; c++) {
+      const p = grad[c] / st;
+      if (p > 0) kl += p * (v[c] / T - lt - (x[c] / T - ls));
+      grad[c] = ((T * (q[c - r] / ss - p)) / rows) as number;
+    }
+    loss += kl;
+  }
+  return (loss * T * T) / rows;
+}
+
 /** The middle value (the upper one of an even count). */
 export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
@@ -147,6 +194,8 @@ export interface Op {
   inputs: 1 | 2;
   /** Classes per row (multi-class ops): n must be a multiple. */
   classes?: number;
+  /** The issue whose targets the op carries (none: issues 6 and 13's, the original ops). */
+  issue?: number;
   plain(d: Data): unknown;
   lib(k: Softxent, d: Data): unknown;
   /** TF.js's float32 loss alone on the same data (tensors made once), where it has the loss. */
@@ -268,4 +317,33 @@ export const OPS: Op[] = [
       },
     }),
   ),
+  ...[8, 1024].map((C): Op => {
+    const q = new Float64Array(C);
+    return {
+      name: `distill KL+grad C=${C}`,
+      inputs: 2,
+      classes: C,
+      issue: 14,
+      plain: (d) => distillPlain(d, C, q),
+      lib: (k, d) =>
+        k.softmaxCrossEntropy(d.x, d.v, C, { mode: 'kl', targetLogits: true, temperature: TEMP, grad: d.grad }),
+    };
+  }),
+  {
+    name: 'distill bceWithLogits+grad',
+    inputs: 2,
+    issue: 14,
+    plain: ({ x, v, grad, n }) => {
+      const T = TEMP;
+      let s = 0;
+      for (let i = 0; i < n; i++) {
+        const z = x[i] / T;
+        const t = 1 / (1 + Math.exp(-v[i] / T));
+        s += Math.max(z, 0) - t * z + Math.log1p(Math.exp(-Math.abs(z)));
+        grad[i] = (T * (1 / (1 + Math.exp(-z)) - t)) / n;
+      }
+      return (s * T * T) / n;
+    },
+    lib: (k, d) => k.bceWithLogits(d.x, d.v, { targetLogits: true, temperature: TEMP, grad: d.grad }),
+  },
 ];

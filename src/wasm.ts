@@ -50,7 +50,7 @@ export interface Exports {
     gscale: number,
     flags: number,
   ): number;
-  // assembly/distill.ts: flags = grad | teacher logits << 1 | mode << 2; pcw holds C class weights, then C of scratch
+  // assembly/distill.ts: flags = grad | teacher logits << 1 | class weights << 2 | mode << 3; pcw holds C class weights, then C of scratch
   distill(
     pz: number,
     pt: number,
