@@ -213,6 +213,10 @@ function firstBadProb(p: usize, n: i32): i32 {
   return cw ? f64x2.mul(p, v128.load(pcw + o)) : p;
 }
 
+// The least subnormal: an underflowed coefficient (a softmax is never 0 at a finite logit) is raised
+// to it, so that against an infinite logarithm its term is infinite, not 0.
+const LEAST: f64 = reinterpret<f64>(<u64>1); // 4.9406564584124654e-324
+
 // c x, or 0 where the coefficient c is 0 (0 log 0 = 0, 0 x Infinity = 0).
 // @ts-ignore: decorator
 @inline function nzS(c: f64, x: f64): f64 {
@@ -239,159 +243,217 @@ function firstBadProb(p: usize, n: i32): i32 {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Sweep 2: e^d of a row of logits stashed at pe; the sums of e over d < 0 (gRest) and of ties (gTies).
+// Row sums. Each sum runs in two lanes (even and odd classes) over blocks of BLK classes; a block's
+// lane sums are added to Kahan lane sums, so that the error of a long row's sum does not grow with
+// its length (a running sum over 32768 classes loses ~10 bits); the lanes are then combined and an
+// odd last class added. The vector steps fill whole blocks; a block's last pair, the scalar build
+// and rows with an infinite maximum take the scalar twins, with the same operations.
+
+const BLK = 64;
+
+// Kahan lane sums (s, compensation k) of two sums a and b, and the block's lane sums added to them.
+let kSa0: f64 = 0, kSa1: f64 = 0, kKa0: f64 = 0, kKa1: f64 = 0;
+let kSb0: f64 = 0, kSb1: f64 = 0, kKb0: f64 = 0, kKb1: f64 = 0;
+let bA0: f64 = 0, bA1: f64 = 0, bB0: f64 = 0, bB1: f64 = 0;
+
+function kReset(): void {
+  kSa0 = 0;
+  kSa1 = 0;
+  kKa0 = 0;
+  kKa1 = 0;
+  kSb0 = 0;
+  kSb1 = 0;
+  kKb0 = 0;
+  kKb1 = 0;
+  bA0 = 0;
+  bA1 = 0;
+  bB0 = 0;
+  bB1 = 0;
+}
+
+// One Kahan step of x into s, k (in gKs, gKk); the compensation is dropped once s is infinite, so
+// that an infinite term leaves an infinite sum, not NaN.
+let gKs: f64 = 0;
+let gKk: f64 = 0;
+
+// @ts-ignore: decorator
+@inline function kahan(s: f64, k: f64, x: f64): void {
+  const y = x - k;
+  const t = s + y;
+  gKk = t - t == 0 ? t - s - y : 0;
+  gKs = t;
+}
+
+/** Adds the block's lane sums bA*, bB* to the Kahan lane sums and clears them. */
+function kFold(): void {
+  kahan(kSa0, kKa0, bA0);
+  kSa0 = gKs;
+  kKa0 = gKk;
+  kahan(kSa1, kKa1, bA1);
+  kSa1 = gKs;
+  kKa1 = gKk;
+  kahan(kSb0, kKb0, bB0);
+  kSb0 = gKs;
+  kKb0 = gKk;
+  kahan(kSb1, kKb1, bB1);
+  kSb1 = gKs;
+  kKb1 = gKk;
+  bA0 = 0;
+  bA1 = 0;
+  bB0 = 0;
+  bB1 = 0;
+}
+
+// The sums a and b with their lanes combined.
+// @ts-ignore: decorator
+@inline function kTotalA(): f64 {
+  return kSa0 + kSa1 - (kKa0 + kKa1);
+}
+
+// @ts-ignore: decorator
+@inline function kTotalB(): f64 {
+  return kSb0 + kSb1 - (kKb0 + kKb1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sweep 2: e^d of the student's row stashed at pe, and with `two` of the teacher's at pf; the sums of
+// e over d < 0 (gRest, gRestV: Kahan sums a, b) and the ties (gTies, gTiesV: exact counts).
 
 let gRest: f64 = 0;
 let gTies: f64 = 0;
-
-function expSweep(p: usize, pe: usize, n: i32, raw: f64, m: f64, rT: f64, scaled: bool, vec: bool): void {
-  let c = 0;
-  let r0s: f64 = 0, r1s: f64 = 0, n0: f64 = 0, n1: f64 = 0;
-  if (ASC_FEATURE_SIMD && vec) {
-    const zero = f64x2.splat(0);
-    const one = kv(kONE);
-    const mv = f64x2.splat(m);
-    const tv = f64x2.splat(rT);
-    let vr = zero, vn = zero;
-    for (; c + 4 <= n; c += 4) {
-      const o = <usize>c << 3;
-      const d0 = dV(p, o, mv, tv, scaled);
-      const d1 = dV(p, o + 16, mv, tv, scaled);
-      exp2(d0, d1);
-      const e0 = r0();
-      const e1 = r1();
-      v128.store(pe + o, e0);
-      v128.store(pe + o, e1, 16);
-      const t0 = f64x2.eq(d0, zero);
-      const t1 = f64x2.eq(d1, zero);
-      vr = f64x2.add(f64x2.add(vr, v128.andnot(e0, t0)), v128.andnot(e1, t1));
-      vn = f64x2.add(f64x2.add(vn, v128.and(one, t0)), v128.and(one, t1));
-    }
-    r0s = f64x2.extract_lane(vr, 0);
-    r1s = f64x2.extract_lane(vr, 1);
-    n0 = f64x2.extract_lane(vn, 0);
-    n1 = f64x2.extract_lane(vn, 1);
-  }
-  for (; c + 2 <= n; c += 2) {
-    const o = <usize>c << 3;
-    const d0 = dS(p, o, raw, m, rT, scaled);
-    const d1 = dS(p, o + 8, raw, m, rT, scaled);
-    const e0 = expAny(d0);
-    const e1 = expAny(d1);
-    store<f64>(pe + o, e0);
-    store<f64>(pe + o, e1, 8);
-    r0s += d0 == 0 ? 0 : e0;
-    r1s += d1 == 0 ? 0 : e1;
-    n0 += d0 == 0 ? 1 : 0;
-    n1 += d1 == 0 ? 1 : 0;
-  }
-  let rs = r0s + r1s;
-  let ns = n0 + n1;
-  if (c < n) {
-    const o = <usize>c << 3;
-    const d = dS(p, o, raw, m, rT, scaled);
-    const e = expAny(d);
-    store<f64>(pe + o, e);
-    rs += d == 0 ? 0 : e;
-    ns += d == 0 ? 1 : 0;
-  }
-  gRest = rs;
-  gTies = ns;
-}
-
-// expSweep of the student's row (sums in gRest, gTies) and the teacher's (gRestV, gTiesV) in one loop.
 let gRestV: f64 = 0;
 let gTiesV: f64 = 0;
+let nT0: f64 = 0, nT1: f64 = 0, nV0: f64 = 0, nV1: f64 = 0;
 
-function expSweep2(p: usize, pe: usize, q: usize, pf: usize, n: i32, rawU: f64, mu: f64, rawV: f64, mv: f64, rT: f64, scaled: bool, vec: bool): void {
+// One class of sweep 2 (scalar): e stored, added to the lane (lane 1 with `odd`) of a block sum.
+function expS1(p: usize, pe: usize, o: usize, raw: f64, m: f64, rT: f64, scaled: bool, teacher: bool, odd: bool): void {
+  const d = dS(p, o, raw, m, rT, scaled);
+  const e = expAny(d);
+  store<f64>(pe + o, e);
+  const x: f64 = d == 0 ? 0 : e;
+  const k: f64 = d == 0 ? 1 : 0;
+  if (teacher) {
+    if (odd) {
+      bB1 += x;
+      nV1 += k;
+    } else {
+      bB0 += x;
+      nV0 += k;
+    }
+  } else if (odd) {
+    bA1 += x;
+    nT1 += k;
+  } else {
+    bA0 += x;
+    nT0 += k;
+  }
+}
+
+// @ts-ignore: decorator
+@inline function exps(
+  two: bool, p: usize, pe: usize, q: usize, pf: usize, n: i32,
+  rawU: f64, mu: f64, rawV: f64, mv: f64, rT: f64, scaled: bool, vec: bool,
+): void {
+  kReset();
+  nT0 = 0;
+  nT1 = 0;
+  nV0 = 0;
+  nV1 = 0;
+  const P = n & ~1;
   let c = 0;
-  let r0s: f64 = 0, r1s: f64 = 0, n0: f64 = 0, n1: f64 = 0;
-  let r0t: f64 = 0, r1t: f64 = 0, n0t: f64 = 0, n1t: f64 = 0;
   if (ASC_FEATURE_SIMD && vec) {
     const zero = f64x2.splat(0);
     const one = kv(kONE);
     const muv = f64x2.splat(mu);
     const mvv = f64x2.splat(mv);
     const tv = f64x2.splat(rT);
-    let vr = zero, vn = zero, wr = zero, wn = zero;
-    for (; c + 4 <= n; c += 4) {
-      const o = <usize>c << 3;
-      const d0 = dV(p, o, muv, tv, scaled);
-      const d1 = dV(p, o + 16, muv, tv, scaled);
-      const h0 = dV(q, o, mvv, tv, scaled);
-      const h1 = dV(q, o + 16, mvv, tv, scaled);
-      exp2(d0, d1);
-      const e0 = r0();
-      const e1 = r1();
-      exp2(h0, h1);
-      const f0 = r0();
-      const f1 = r1();
-      v128.store(pe + o, e0);
-      v128.store(pe + o, e1, 16);
-      v128.store(pf + o, f0);
-      v128.store(pf + o, f1, 16);
-      const t0 = f64x2.eq(d0, zero);
-      const t1 = f64x2.eq(d1, zero);
-      const s0 = f64x2.eq(h0, zero);
-      const s1 = f64x2.eq(h1, zero);
-      vr = f64x2.add(f64x2.add(vr, v128.andnot(e0, t0)), v128.andnot(e1, t1));
-      vn = f64x2.add(f64x2.add(vn, v128.and(one, t0)), v128.and(one, t1));
-      wr = f64x2.add(f64x2.add(wr, v128.andnot(f0, s0)), v128.andnot(f1, s1));
-      wn = f64x2.add(f64x2.add(wn, v128.and(one, s0)), v128.and(one, s1));
+    let vn = zero, wn = zero;
+    while (c + 4 <= P) {
+      const end = min(c + BLK, P);
+      let vr = zero, wr = zero;
+      for (; c + 4 <= end; c += 4) {
+        const o = <usize>c << 3;
+        const d0 = dV(p, o, muv, tv, scaled);
+        const d1 = dV(p, o + 16, muv, tv, scaled);
+        exp2(d0, d1);
+        const e0 = r0();
+        const e1 = r1();
+        v128.store(pe + o, e0);
+        v128.store(pe + o, e1, 16);
+        const t0 = f64x2.eq(d0, zero);
+        const t1 = f64x2.eq(d1, zero);
+        vr = f64x2.add(f64x2.add(vr, v128.andnot(e0, t0)), v128.andnot(e1, t1));
+        vn = f64x2.add(f64x2.add(vn, v128.and(one, t0)), v128.and(one, t1));
+        if (two) {
+          const h0 = dV(q, o, mvv, tv, scaled);
+          const h1 = dV(q, o + 16, mvv, tv, scaled);
+          exp2(h0, h1);
+          const f0 = r0();
+          const f1 = r1();
+          v128.store(pf + o, f0);
+          v128.store(pf + o, f1, 16);
+          const s0 = f64x2.eq(h0, zero);
+          const s1 = f64x2.eq(h1, zero);
+          wr = f64x2.add(f64x2.add(wr, v128.andnot(f0, s0)), v128.andnot(f1, s1));
+          wn = f64x2.add(f64x2.add(wn, v128.and(one, s0)), v128.and(one, s1));
+        }
+      }
+      bA0 = f64x2.extract_lane(vr, 0);
+      bA1 = f64x2.extract_lane(vr, 1);
+      bB0 = f64x2.extract_lane(wr, 0);
+      bB1 = f64x2.extract_lane(wr, 1);
+      for (; c + 2 <= end; c += 2) {
+        const o = <usize>c << 3;
+        expS1(p, pe, o, rawU, mu, rT, scaled, false, false);
+        expS1(p, pe, o + 8, rawU, mu, rT, scaled, false, true);
+        if (two) {
+          expS1(q, pf, o, rawV, mv, rT, scaled, true, false);
+          expS1(q, pf, o + 8, rawV, mv, rT, scaled, true, true);
+        }
+      }
+      kFold();
     }
-    r0s = f64x2.extract_lane(vr, 0);
-    r1s = f64x2.extract_lane(vr, 1);
-    n0 = f64x2.extract_lane(vn, 0);
-    n1 = f64x2.extract_lane(vn, 1);
-    r0t = f64x2.extract_lane(wr, 0);
-    r1t = f64x2.extract_lane(wr, 1);
-    n0t = f64x2.extract_lane(wn, 0);
-    n1t = f64x2.extract_lane(wn, 1);
+    nT0 += f64x2.extract_lane(vn, 0);
+    nT1 += f64x2.extract_lane(vn, 1);
+    nV0 += f64x2.extract_lane(wn, 0);
+    nV1 += f64x2.extract_lane(wn, 1);
   }
-  for (; c + 2 <= n; c += 2) {
-    const o = <usize>c << 3;
-    const d0 = dS(p, o, rawU, mu, rT, scaled);
-    const d1 = dS(p, o + 8, rawU, mu, rT, scaled);
-    const h0 = dS(q, o, rawV, mv, rT, scaled);
-    const h1 = dS(q, o + 8, rawV, mv, rT, scaled);
-    const e0 = expAny(d0);
-    const e1 = expAny(d1);
-    const f0 = expAny(h0);
-    const f1 = expAny(h1);
-    store<f64>(pe + o, e0);
-    store<f64>(pe + o, e1, 8);
-    store<f64>(pf + o, f0);
-    store<f64>(pf + o, f1, 8);
-    r0s += d0 == 0 ? 0 : e0;
-    r1s += d1 == 0 ? 0 : e1;
-    n0 += d0 == 0 ? 1 : 0;
-    n1 += d1 == 0 ? 1 : 0;
-    r0t += h0 == 0 ? 0 : f0;
-    r1t += h1 == 0 ? 0 : f1;
-    n0t += h0 == 0 ? 1 : 0;
-    n1t += h1 == 0 ? 1 : 0;
+  while (c < P) {
+    const end = min(c + BLK, P);
+    for (; c + 2 <= end; c += 2) {
+      const o = <usize>c << 3;
+      expS1(p, pe, o, rawU, mu, rT, scaled, false, false);
+      expS1(p, pe, o + 8, rawU, mu, rT, scaled, false, true);
+      if (two) {
+        expS1(q, pf, o, rawV, mv, rT, scaled, true, false);
+        expS1(q, pf, o + 8, rawV, mv, rT, scaled, true, true);
+      }
+    }
+    kFold();
   }
-  let rs = r0s + r1s;
-  let ns = n0 + n1;
-  let rt = r0t + r1t;
-  let nt = n0t + n1t;
+  let rs = kTotalA();
+  let rt = kTotalB();
   if (c < n) {
     const o = <usize>c << 3;
-    const d = dS(p, o, rawU, mu, rT, scaled);
-    const h = dS(q, o, rawV, mv, rT, scaled);
-    const e = expAny(d);
-    const f = expAny(h);
-    store<f64>(pe + o, e);
-    store<f64>(pf + o, f);
-    rs += d == 0 ? 0 : e;
-    ns += d == 0 ? 1 : 0;
-    rt += h == 0 ? 0 : f;
-    nt += h == 0 ? 1 : 0;
+    expS1(p, pe, o, rawU, mu, rT, scaled, false, false);
+    rs += bA0;
+    if (two) {
+      expS1(q, pf, o, rawV, mv, rT, scaled, true, false);
+      rt += bB0;
+    }
   }
   gRest = rs;
-  gTies = ns;
+  gTies = nT0 + nT1;
   gRestV = rt;
-  gTiesV = nt;
+  gTiesV = nV0 + nV1;
+}
+
+function expSweep(p: usize, pe: usize, n: i32, raw: f64, m: f64, rT: f64, scaled: bool, vec: bool): void {
+  exps(false, p, pe, 0, 0, n, raw, m, 0, 0, rT, scaled, vec);
+}
+
+function expSweep2(p: usize, pe: usize, q: usize, pf: usize, n: i32, rawU: f64, mu: f64, rawV: f64, mv: f64, rT: f64, scaled: bool, vec: bool): void {
+  exps(true, p, pe, q, pf, n, rawU, mu, rawV, mv, rT, scaled, vec);
 }
 
 let gL1: f64 = 0;
@@ -413,16 +475,19 @@ function log1p2(a: f64, b: f64): f64 {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Sweep 3: the loss terms. Two sums come back in gA and gB; reverse-kl and js leave q a at pe and q
-// at pf for the gradient.
+// Sweep 3: the loss terms, Kahan sums a and b (gA, gB); reverse-kl and js leave q a at pe and q at pf
+// for the gradient.
 
 let gA: f64 = 0;
 let gB: f64 = 0;
+// ce, kl with the gradient's k = S/su known before sweep 3 (teacher logits, no class weights: S = sum p'
+// = keep sv/sv + C add): the gradient (e k - ct) ws is written in sweep 3.
+let gFuse: bool = false;
+let gFK: f64 = 0;
+let gFWs: f64 = 0;
 
-// The scalar terms of element o for mode M, added to the lane sums sA, sB (passed and returned
-// through gA, gB so that the lane variables stay locals in the callers).
-// @ts-ignore: decorator
-@inline function termS(
+// The scalar terms of element o for mode M, left in gA and gB.
+function termS(
   M: i32, pz: usize, pt: usize, pe: usize, pf: usize, pcw: usize, o: usize,
   rawU: f64, mu: f64, rawV: f64, mv: f64, rT: f64, scaled: bool, tl: bool, plainLp: bool, smooth: bool, cw: bool,
   keep: f64, add: f64, rsu: f64, rsv: f64, lsu: f64, lp0: f64, beta: f64, bq: f64,
@@ -431,14 +496,18 @@ let gB: f64 = 0;
   const p = pS(pt, pf, o, tl, rsv, smooth, keep, add);
   if (M == CE || M == KL) {
     const ct = ctS(p, pcw, o, cw);
+    const lp = plainLp ? dS(pt, o, rawV, mv, rT, scaled) : M == KL ? logS(p) : 0;
+    // ct exactly 0 (a zero class weight, target or teacher probability), else underflow-proof
+    const zero = (cw && load<f64>(pcw + o) == 0) || (plainLp ? lp == -Infinity : p == 0);
+    const cc = zero ? 0 : max(ct, LEAST);
     gA = ct;
-    if (M == CE) gB = nzS(ct, du);
-    else gB = nzS(ct, (plainLp ? dS(pt, o, rawV, mv, rT, scaled) : logS(p)) - du);
+    gB = nzS(cc, M == CE ? du : lp - du);
+    if (gFuse) store<f64>(pe + o, (load<f64>(pe + o) * gFK - ct) * gFWs);
   } else {
     const q = load<f64>(pe + o) * rsu;
     let t: f64;
     if (M == RKL) {
-      t = nzS(q, du - (plainLp ? dS(pt, o, rawV, mv, rT, scaled) : logS(p)));
+      t = nzS(du == -Infinity ? 0 : max(q, LEAST), du - (plainLp ? dS(pt, o, rawV, mv, rT, scaled) : logS(p)));
       gA = q;
       gB = t;
     } else {
@@ -454,29 +523,56 @@ let gB: f64 = 0;
   }
 }
 
+// A block's scalar pairs from c to end, added to its lane sums; returns end.
+// @ts-ignore: decorator
+@inline function termPairs(
+  M: i32, pz: usize, pt: usize, pe: usize, pf: usize, pcw: usize, c: i32, end: i32,
+  rawU: f64, mu: f64, rawV: f64, mv: f64, rT: f64, scaled: bool, tl: bool, plainLp: bool, smooth: bool, cw: bool,
+  keep: f64, add: f64, rsu: f64, rsv: f64, lsu: f64, lp0: f64, beta: f64, bq: f64,
+): i32 {
+  for (; c + 2 <= end; c += 2) {
+    const o = <usize>c << 3;
+    termS(M, pz, pt, pe, pf, pcw, o, rawU, mu, rawV, mv, rT, scaled, tl, plainLp, smooth, cw, keep, add, rsu, rsv, lsu, lp0, beta, bq);
+    bA0 += gA;
+    bB0 += gB;
+    termS(M, pz, pt, pe, pf, pcw, o + 8, rawU, mu, rawV, mv, rT, scaled, tl, plainLp, smooth, cw, keep, add, rsu, rsv, lsu, lp0, beta, bq);
+    bA1 += gA;
+    bB1 += gB;
+  }
+  return c;
+}
+
 // @ts-ignore: decorator
 @inline function termSweep(
   M: i32, pz: usize, pt: usize, pe: usize, pf: usize, pcw: usize, n: i32, vec: bool,
   rawU: f64, mu: f64, rawV: f64, mv: f64, rT: f64, scaled: bool, tl: bool, plainLp: bool, smooth: bool, cw: bool,
   keep: f64, add: f64, rsu: f64, rsv: f64, lsu: f64, lp0: f64, beta: f64, bq: f64,
 ): void {
+  kReset();
+  const P = n & ~1;
   let c = 0;
-  let a0: f64 = 0, a1: f64 = 0, b0: f64 = 0, b1: f64 = 0;
   if (ASC_FEATURE_SIMD && vec) {
-    let va = f64x2.splat(0);
-    let vb = va;
+    const zero = f64x2.splat(0);
+    const ninf = f64x2.splat(-Infinity);
+    const least = f64x2.splat(LEAST);
     const muv = f64x2.splat(mu), mvv = f64x2.splat(mv), tv = f64x2.splat(rT);
     const kp = f64x2.splat(keep), ad = f64x2.splat(add), rsuv = f64x2.splat(rsu), rsvv = f64x2.splat(rsv);
     const lsuv = f64x2.splat(lsu), lp0s = f64x2.splat(lp0), bv = f64x2.splat(beta), bqv = f64x2.splat(bq);
-    // termS for two pairs at once, added pair by pair
-    for (; c + 4 <= n; c += 4) {
+    const fuse = gFuse;
+    const fk = f64x2.splat(gFK), fws = f64x2.splat(gFWs);
+    while (c + 4 <= P) {
+      const end = min(c + BLK, P);
+      let va = zero;
+      let vb = zero;
+      // termS for two pairs at once, added pair by pair
+      for (; c + 4 <= end; c += 4) {
     const o = <usize>c << 3;
       const du0 = dV(pz, o, muv, tv, scaled);
     const du1 = dV(pz, o + 16, muv, tv, scaled);
     const p0 = pV(pt, pf, o, tl, rsvv, smooth, kp, ad);
     const p1 = pV(pt, pf, o + 16, tl, rsvv, smooth, kp, ad);
     let lp0v = du0, lp1v = du1;
-    if (M != CE) {
+    if (M != CE || plainLp) {
       if (plainLp) {
         lp0v = dV(pt, o, mvv, tv, scaled);
         lp1v = dV(pt, o + 16, mvv, tv, scaled);
@@ -494,15 +590,30 @@ let gB: f64 = 0;
       const ct0 = ctV(p0, pcw, o, cw);
       const ct1 = ctV(p1, pcw, o + 16, cw);
       va = f64x2.add(f64x2.add(va, ct0), ct1);
-      if (M == CE) vb = f64x2.add(f64x2.add(vb, nzV(ct0, du0)), nzV(ct1, du1));
-      else vb = f64x2.add(f64x2.add(vb, nzV(ct0, f64x2.sub(lp0v, du0))), nzV(ct1, f64x2.sub(lp1v, du1)));
+      // termS's zero and cc
+      let z0 = plainLp ? f64x2.eq(lp0v, ninf) : f64x2.eq(p0, zero);
+      let z1 = plainLp ? f64x2.eq(lp1v, ninf) : f64x2.eq(p1, zero);
+      if (cw) {
+        z0 = v128.or(z0, f64x2.eq(v128.load(pcw + o), zero));
+        z1 = v128.or(z1, f64x2.eq(v128.load(pcw + o, 16), zero));
+      }
+      const cc0 = v128.andnot(f64x2.pmax(ct0, least), z0);
+      const cc1 = v128.andnot(f64x2.pmax(ct1, least), z1);
+      if (M == CE) vb = f64x2.add(f64x2.add(vb, nzV(cc0, du0)), nzV(cc1, du1));
+      else vb = f64x2.add(f64x2.add(vb, nzV(cc0, f64x2.sub(lp0v, du0))), nzV(cc1, f64x2.sub(lp1v, du1)));
+      if (fuse) {
+        v128.store(pe + o, f64x2.mul(f64x2.sub(f64x2.mul(v128.load(pe + o), fk), ct0), fws));
+        v128.store(pe + o, f64x2.mul(f64x2.sub(f64x2.mul(v128.load(pe + o, 16), fk), ct1), fws), 16);
+      }
     } else {
       const q0 = f64x2.mul(v128.load(pe + o), rsuv);
       const q1 = f64x2.mul(v128.load(pe + o, 16), rsuv);
       let t0: v128, t1: v128;
       if (M == RKL) {
-        t0 = nzV(q0, f64x2.sub(du0, lp0v));
-        t1 = nzV(q1, f64x2.sub(du1, lp1v));
+        const c0 = v128.andnot(f64x2.pmax(q0, least), f64x2.eq(du0, ninf));
+        const c1 = v128.andnot(f64x2.pmax(q1, least), f64x2.eq(du1, ninf));
+        t0 = nzV(c0, f64x2.sub(du0, lp0v));
+        t1 = nzV(c1, f64x2.sub(du1, lp1v));
         va = f64x2.add(f64x2.add(va, q0), q1);
       } else {
         const bp0 = f64x2.mul(bv, p0);
@@ -522,23 +633,21 @@ let gB: f64 = 0;
       v128.store(pf + o, q0);
       v128.store(pf + o, q1, 16);
     }
+      }
+      bA0 = f64x2.extract_lane(va, 0);
+      bA1 = f64x2.extract_lane(va, 1);
+      bB0 = f64x2.extract_lane(vb, 0);
+      bB1 = f64x2.extract_lane(vb, 1);
+      c = termPairs(M, pz, pt, pe, pf, pcw, c, end, rawU, mu, rawV, mv, rT, scaled, tl, plainLp, smooth, cw, keep, add, rsu, rsv, lsu, lp0, beta, bq);
+      kFold();
     }
-    a0 = f64x2.extract_lane(va, 0);
-    a1 = f64x2.extract_lane(va, 1);
-    b0 = f64x2.extract_lane(vb, 0);
-    b1 = f64x2.extract_lane(vb, 1);
   }
-  for (; c + 2 <= n; c += 2) {
-    const o = <usize>c << 3;
-    termS(M, pz, pt, pe, pf, pcw, o, rawU, mu, rawV, mv, rT, scaled, tl, plainLp, smooth, cw, keep, add, rsu, rsv, lsu, lp0, beta, bq);
-    a0 += gA;
-    b0 += gB;
-    termS(M, pz, pt, pe, pf, pcw, o + 8, rawU, mu, rawV, mv, rT, scaled, tl, plainLp, smooth, cw, keep, add, rsu, rsv, lsu, lp0, beta, bq);
-    a1 += gA;
-    b1 += gB;
+  while (c < P) {
+    c = termPairs(M, pz, pt, pe, pf, pcw, c, min(c + BLK, P), rawU, mu, rawV, mv, rT, scaled, tl, plainLp, smooth, cw, keep, add, rsu, rsv, lsu, lp0, beta, bq);
+    kFold();
   }
-  let sa = a0 + a1;
-  let sb = b0 + b1;
+  let sa = kTotalA();
+  let sb = kTotalB();
   if (c < n) {
     termS(M, pz, pt, pe, pf, pcw, <usize>c << 3, rawU, mu, rawV, mv, rT, scaled, tl, plainLp, smooth, cw, keep, add, rsu, rsv, lsu, lp0, beta, bq);
     sa += gA;
@@ -585,12 +694,12 @@ function gradQa(pe: usize, pf: usize, n: i32, vec: bool, K: f64, ws: f64): void 
   }
 }
 
-/** The limits of an infinite reverse KL's gradient (scalar in both builds). */
-function gradInfinite(pe: usize, pf: usize, n: i32): void {
+/** The limits of an infinite reverse KL's gradient (scalar in both builds); 0 at -Infinity logits. */
+function gradInfinite(pz: usize, pe: usize, n: i32, rawU: f64, mu: f64, rT: f64, scaled: bool): void {
   for (let c = 0; c < n; c++) {
     const o = <usize>c << 3;
-    const q = load<f64>(pf + o);
-    store<f64>(pe + o, q == 0 ? 0 : load<f64>(pe + o) == Infinity ? Infinity : -Infinity);
+    const masked = dS(pz, o, rawU, mu, rT, scaled) == -Infinity;
+    store<f64>(pe + o, masked ? 0 : load<f64>(pe + o) == Infinity ? Infinity : -Infinity);
   }
 }
 
@@ -618,6 +727,12 @@ function zeroRow(pe: usize, n: i32): void {
   }
   const rsu = 1 / su;
   const bq = 1 - beta;
+  const fuse = grad && (M == CE || M == KL) && tl && !cw;
+  gFuse = fuse;
+  if (fuse) {
+    gFK = (keep * ((gTiesV + gRestV) * rsv) + <f64>n * add) / su;
+    gFWs = ws;
+  }
   termSweep(M, pz, pt, pe, pf, pcw, n, vec, rawU, mu, rawV, mv, rT, scaled, tl, plainLp, smooth, cw, keep, add, rsu, rsv, lsu, lp0, beta, bq);
   let L: f64;
   if (M == CE) L = gA * lsu - gB;
@@ -625,8 +740,10 @@ function zeroRow(pe: usize, n: i32): void {
   else if (M == RKL) L = gB - gA * (lsu + lp0);
   else L = gA + gB;
   if (grad) {
-    if (M == CE || M == KL) gradCt(pt, pe, pf, pcw, n, vec, tl, rsv, smooth, cw, keep, add, gA / su, ws);
-    else if (M == RKL && L == Infinity) gradInfinite(pe, pf, n);
+    if (M == CE || M == KL) {
+      if (!fuse) gradCt(pt, pe, pf, pcw, n, vec, tl, rsv, smooth, cw, keep, add, gA / su, ws);
+    }
+    else if (M == RKL && L == Infinity) gradInfinite(pz, pe, n, rawU, mu, rT, scaled);
     else gradQa(pe, pf, n, vec, M == RKL ? L + (lsu + lp0) : gB, ws);
   }
   return L;
@@ -680,11 +797,15 @@ export function distill(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize
     const vec = ASC_FEATURE_SIMD && finU && finV;
     const mu = finU ? rawU : 0;
     const mv = finV ? rawV : 0;
-    if (tl) expSweep2(z, e, t, pf, C, rawU, mu, rawV, mv, rT, scaled, vec);
+    if (!ASC_FEATURE_SIMD) exps(tl, z, e, t, pf, C, rawU, mu, rawV, mv, rT, scaled, vec);
+    else if (tl) expSweep2(z, e, t, pf, C, rawU, mu, rawV, mv, rT, scaled, vec);
     else expSweep(z, e, C, rawU, mu, rT, scaled, vec);
     const ws = w * gscale * T;
     let L: f64;
-    if (mode == CE) L = rowLoss(CE, z, t, e, pf, pcw, C, vec, rawU, mu, rawV, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);
+    // The scalar build takes one copy of the row's code for every mode (size: the SIMD build's four
+    // specialized copies would double it).
+    if (!ASC_FEATURE_SIMD) L = rowLoss(mode, z, t, e, pf, pcw, C, vec, rawU, mu, rawV, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);
+    else if (mode == CE) L = rowLoss(CE, z, t, e, pf, pcw, C, vec, rawU, mu, rawV, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);
     else if (mode == KL) L = rowLoss(KL, z, t, e, pf, pcw, C, vec, rawU, mu, rawV, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);
     else if (mode == RKL) L = rowLoss(RKL, z, t, e, pf, pcw, C, vec, rawU, mu, rawV, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);
     else L = rowLoss(JS, z, t, e, pf, pcw, C, vec, rawU, mu, rawV, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);

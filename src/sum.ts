@@ -12,8 +12,9 @@ export class Sum {
     this.s = t;
   }
 
+  /** The sum; an infinite running sum as it is (its compensation is then NaN). */
   value(): number {
-    return this.s + this.c;
+    return Number.isFinite(this.s) ? this.s + this.c : this.s;
   }
 
   reset(): void {

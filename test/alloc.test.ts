@@ -47,6 +47,17 @@ function all(
     }),
   );
   keep(k.entropy(a.t.subarray(0, a.z.length), C, { reduction: 'sum' }));
+  keep(
+    k.softmaxCrossEntropy(a.z, a.x.subarray(0, a.z.length), C, {
+      grad: gz,
+      mode: 'kl',
+      targetLogits: true,
+      temperature: 2,
+      reduction: 'none',
+    }),
+  );
+  keep(k.softmaxCrossEntropy(a.z, a.t.subarray(0, a.z.length), C, { grad: gz, mode: 'js', temperature: 3 }));
+  keep(k.bceWithLogits(a.x, a.p, { grad: g, targetLogits: true, temperature: 2, reduction: 'none' }));
   return r;
 }
 

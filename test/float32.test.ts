@@ -68,6 +68,30 @@ const CALLS: Call[] = [
     run: (k, a, grad) => k.softmaxCrossEntropy(a.x, a.t, C, { grad, mode: 'kl', reduction: 'none' }),
   },
   { name: 'entropy', outLen: 0, run: (k, a) => k.entropy(a.t, C, { classWeight: a.cw, weight: a.rw }) },
+  {
+    name: 'softmaxCrossEntropy teacher logits',
+    outLen: N,
+    run: (k, a, grad) =>
+      k.softmaxCrossEntropy(a.x, a.w, C, { grad, mode: 'kl', targetLogits: true, temperature: 2.5, weight: a.rw }),
+  },
+  {
+    name: 'softmaxCrossEntropy js none',
+    outLen: N,
+    run: (k, a, grad) =>
+      k.softmaxCrossEntropy(a.x, a.t, C, { grad, mode: 'js', beta: 0.3, temperature: 0.7, reduction: 'none' }),
+  },
+  {
+    name: 'softmaxCrossEntropy reverse-kl',
+    outLen: N,
+    run: (k, a, grad) =>
+      k.softmaxCrossEntropy(a.x, a.x, C, { grad, mode: 'reverse-kl', targetLogits: true, labelSmoothing: 0.1 }),
+  },
+  {
+    name: 'bceWithLogits teacher logits',
+    outLen: N,
+    run: (k, a, grad) =>
+      k.bceWithLogits(a.x, a.p, { grad, weight: a.w, targetLogits: true, temperature: 3, reduction: 'none' }),
+  },
 ];
 
 const f64 = (a: Arrays): Arrays =>

@@ -2,6 +2,7 @@
 import { createKernel, reference, type Softxent } from '../src/index.js';
 import binary from './fixtures/binary.json?raw';
 import cb from './fixtures/cb.json?raw';
+import distill from './fixtures/distill.json?raw';
 import log from './fixtures/log.json?raw';
 import softmax from './fixtures/softmax.json?raw';
 
@@ -25,6 +26,7 @@ const SPECIAL: Record<string, number> = { Infinity: Infinity, '-Infinity': -Infi
 const FIXTURES: Record<string, string> = {
   'binary.json': binary,
   'cb.json': cb,
+  'distill.json': distill,
   'log.json': log,
   'softmax.json': softmax,
 };

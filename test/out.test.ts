@@ -25,6 +25,17 @@ const LOSSES: [string, number, (k: Softxent, out?: FloatArray) => unknown][] = [
     (k, out) => k.softmaxCrossEntropy(x, t, C, { reduction: 'none', out, mode: 'kl', labelSmoothing: 0.1 }),
   ],
   ['entropy', N / C, (k, out) => k.entropy(t, C, { reduction: 'none', out })],
+  [
+    'softmaxCrossEntropy distillation',
+    N / C,
+    (k, out) =>
+      k.softmaxCrossEntropy(x, x, C, { reduction: 'none', out, mode: 'reverse-kl', targetLogits: true, temperature: 2 }),
+  ],
+  [
+    'bceWithLogits distillation',
+    N,
+    (k, out) => k.bceWithLogits(x, x, { reduction: 'none', out, targetLogits: true, temperature: 2 }),
+  ],
 ];
 
 describe.each([

@@ -383,8 +383,8 @@ describe.each(BACKENDS)('softmax bad input on %s', (_name, make) => {
       ],
       [() => k.entropy(t(), 3, { labelSmoothing: Number.NaN }), 'entropy: labelSmoothing = NaN is outside [0, 1]'],
       [
-        () => k.softmaxCrossEntropy(z(), t(), 3, { mode: X('js') }),
-        "softmaxCrossEntropy: mode must be 'ce' or 'kl', got the string 'js'",
+        () => k.softmaxCrossEntropy(z(), t(), 3, { mode: X('jsd') }),
+        "softmaxCrossEntropy: mode must be 'ce', 'kl', 'reverse-kl' or 'js', got the string 'jsd'",
       ],
       [
         () => k.softmaxCrossEntropy(z(), t(), 3, { reduction: X('avg') }),
