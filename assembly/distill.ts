@@ -251,6 +251,12 @@ const LEAST: f64 = reinterpret<f64>(<u64>1); // 4.9406564584124654e-324
 
 const BLK = 64;
 
+// Rows of fewer than SMALLD classes are summed in order, in one lane (gSeq), so that the SIMD build can
+// take two rows at once, one per lane (rows2): the per-row work (scans, logs, divisions) is then
+// shared by two rows.
+const SMALLD = 32;
+let gSeq: bool = false;
+
 // Kahan lane sums (s, compensation k) of two sums a and b, and the block's lane sums added to them.
 let kSa0: f64 = 0, kSa1: f64 = 0, kKa0: f64 = 0, kKa1: f64 = 0;
 let kSb0: f64 = 0, kSb1: f64 = 0, kKb0: f64 = 0, kKb1: f64 = 0;
@@ -332,6 +338,7 @@ function expS1(p: usize, pe: usize, o: usize, raw: f64, m: f64, rT: f64, scaled:
   store<f64>(pe + o, e);
   const x: f64 = d == 0 ? 0 : e;
   const k: f64 = d == 0 ? 1 : 0;
+  odd = odd && !gSeq;
   if (teacher) {
     if (odd) {
       bB1 += x;
@@ -536,8 +543,13 @@ function termS(
     bA0 += gA;
     bB0 += gB;
     termS(M, pz, pt, pe, pf, pcw, o + 8, rawU, mu, rawV, mv, rT, scaled, tl, plainLp, smooth, cw, keep, add, rsu, rsv, lsu, lp0, beta, bq);
-    bA1 += gA;
-    bB1 += gB;
+    if (gSeq) {
+      bA0 += gA;
+      bB0 += gB;
+    } else {
+      bA1 += gA;
+      bB1 += gB;
+    }
   }
   return c;
 }
@@ -749,6 +761,299 @@ function zeroRow(pe: usize, n: i32): void {
   return L;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Two rows across the lanes (SIMD build, C < SMALLD): row r in lane 0, row r + 1 in lane 1, each
+// class's pair of values loaded from the two rows; every operation is the one-row path's (sequential
+// sums, termS's terms, rowLoss's constants), lane by lane, so the bits are the same.
+
+// A vector of element o of the row at p (lane 0) and of the next row, `row` bytes on.
+// @ts-ignore: decorator
+@inline function ldA(p: usize, row: usize, o: usize): v128 {
+  return v128.load64_lane(p + row + o, v128.load64_splat(p + o), 1);
+}
+
+// @ts-ignore: decorator
+@inline function stA(p: usize, row: usize, o: usize, v: v128): void {
+  v128.store64_lane(p + o, v, 0);
+  v128.store64_lane(p + row + o, v, 1);
+}
+
+// (x - m)/T of elements o and o + 8 of both rows, transposed: class o's vector returned, the next
+// class's in r1(), from one load per row.
+// @ts-ignore: decorator
+@inline function dT(p: usize, row: usize, o: usize, m: v128, rT: v128, scaled: bool): v128 {
+  const a = v128.load(p + o);
+  const b = v128.load(p + row + o);
+  let d0 = f64x2.sub(v128.shuffle<i64>(a, b, 0, 2), m);
+  let d1 = f64x2.sub(v128.shuffle<i64>(a, b, 1, 3), m);
+  if (scaled) {
+    d0 = f64x2.mul(d0, rT);
+    d1 = f64x2.mul(d1, rT);
+  }
+  setR(d0, d1);
+  return d0;
+}
+
+// Stores the vectors x (class o of both rows) and y (the next class) back as row pieces.
+// @ts-ignore: decorator
+@inline function stT(p: usize, row: usize, o: usize, x: v128, y: v128): void {
+  v128.store(p + o, v128.shuffle<i64>(x, y, 0, 2));
+  v128.store(p + row + o, v128.shuffle<i64>(x, y, 1, 3));
+}
+
+// (x - m)/T of element o of both rows.
+// @ts-ignore: decorator
+@inline function dA(p: usize, row: usize, o: usize, m: v128, rT: v128, scaled: bool): v128 {
+  const d = f64x2.sub(ldA(p, row, o), m);
+  return scaled ? f64x2.mul(d, rT) : d;
+}
+
+// p' of element o of both rows (pV across).
+// @ts-ignore: decorator
+@inline function pA(pt: usize, pf: usize, row: usize, o: usize, tl: bool, rsv: v128, smooth: bool, keep: v128, add: v128): v128 {
+  const p = tl ? f64x2.mul(ldA(pf, row, o), rsv) : ldA(pt, row, o);
+  return smooth ? f64x2.add(f64x2.mul(p, keep), add) : p;
+}
+
+// log1pU of the lanes of a and b into r0(), r1() (log1p2's operations).
+// @ts-ignore: decorator
+@inline function log1pA(a: v128, b: v128): void {
+  const one = kv(kONE);
+  const two = kv(kTWO);
+  const ua = f64x2.add(one, a);
+  const ub = f64x2.add(one, b);
+  const ca = f64x2.div(v128.bitselect(f64x2.sub(one, f64x2.sub(ua, a)), f64x2.sub(a, f64x2.sub(ua, one)), f64x2.ge(ua, two)), ua);
+  const cb = f64x2.div(v128.bitselect(f64x2.sub(one, f64x2.sub(ub, b)), f64x2.sub(b, f64x2.sub(ub, one)), f64x2.ge(ub, two)), ub);
+  log2V(ua, ca, ub, cb, true);
+}
+
+// Rows r and r + 1 at z, t, both clean (no NaN logit, targets in range), with finite maxima (into
+// gMu2, gMv2: lane 0 row r) and weights > 0: what rows2 takes, checked in one pass over both rows.
+// Else false, and the caller checks the rows one by one (errors in order).
+// @ts-ignore: decorator
+@lazy let gMu2: v128 = v128.splat<i64>(0);
+// @ts-ignore: decorator
+@lazy let gMv2: v128 = v128.splat<i64>(0);
+
+function pairOk(z: usize, t: usize, pw: usize, r: i32, n: i32, tl: bool): bool {
+  const w0 = rowWeight(pw, r);
+  const w1 = rowWeight(pw, r + 1);
+  if (!(w0 > 0 && w1 > 0)) return false;
+  const row = <usize>n << 3;
+  const zero = f64x2.splat(0);
+  const inf = kv(kINF);
+  let mu = f64x2.splat(-Infinity);
+  let mv = mu;
+  let bad = zero;
+  let c = 0;
+  for (; c + 2 <= n; c += 2) {
+    const o = <usize>c << 3;
+    const a = v128.load(z + o);
+    const b = v128.load(z + row + o);
+    mu = f64x2.pmax(mu, f64x2.pmax(v128.shuffle<i64>(a, b, 0, 2), v128.shuffle<i64>(a, b, 1, 3)));
+    bad = v128.or(bad, v128.or(f64x2.ne(a, a), f64x2.ne(b, b)));
+    const x = v128.load(t + o);
+    const y = v128.load(t + row + o);
+    if (tl) {
+      mv = f64x2.pmax(mv, f64x2.pmax(v128.shuffle<i64>(x, y, 0, 2), v128.shuffle<i64>(x, y, 1, 3)));
+      bad = v128.or(bad, v128.or(f64x2.ne(x, x), f64x2.ne(y, y)));
+    } else {
+      bad = v128.or(bad, v128.not(v128.and(v128.and(f64x2.ge(x, zero), f64x2.lt(x, inf)), v128.and(f64x2.ge(y, zero), f64x2.lt(y, inf)))));
+    }
+  }
+  if (c < n) {
+    const o = <usize>c << 3;
+    const a = ldA(z, row, o);
+    mu = f64x2.pmax(mu, a);
+    bad = v128.or(bad, f64x2.ne(a, a));
+    const x = ldA(t, row, o);
+    if (tl) {
+      mv = f64x2.pmax(mv, x);
+      bad = v128.or(bad, f64x2.ne(x, x));
+    } else {
+      bad = v128.or(bad, v128.not(v128.and(f64x2.ge(x, zero), f64x2.lt(x, inf))));
+    }
+  }
+  // maxima as scanLogits gives them (+0 for -0), finite
+  mu = f64x2.add(mu, zero);
+  mv = f64x2.add(mv, zero);
+  const fin = v128.and(f64x2.lt(f64x2.abs(mu), inf), tl ? f64x2.lt(f64x2.abs(mv), inf) : v128.splat<i64>(-1));
+  if (v128.any_true(bad) || !v128.all_true<i64>(fin)) return false;
+  gMu2 = mu;
+  gMv2 = tl ? mv : zero;
+  return true;
+}
+
+let gL0: f64 = 0;
+
+/**
+ * Rows r and r + 1 (at z, t, e; teacher scratch at pf, two rows) of n < SMALLD classes, both with
+ * finite maxima mu, mv (lanes) and weights > 0 (ws: their gradient factors): the losses before T^2
+ * into gL0 and gL1.
+ */
+function rows2(
+  M: i32, z: usize, t: usize, e: usize, pf: usize, pcw: usize, n: i32, mu: v128, mv: v128, rT: f64, scaled: bool,
+  tl: bool, smooth: bool, cw: bool, keep: f64, add: f64, beta: f64, grad: bool, ws: v128,
+): void {
+  const row = <usize>n << 3;
+  const zero = f64x2.splat(0);
+  const one = kv(kONE);
+  const tv = f64x2.splat(rT);
+  const P = n & ~1;
+  // sweep 2: rest and ties of the student (vr, vn) and the teacher (wr, wn), in order
+  let vr = zero, vn = zero, wr = zero, wn = zero;
+  let c = 0;
+  for (; c < P; c += 2) {
+    // classes c (d0) and c + 1 (d1) of both rows, from one load per row
+    const o = <usize>c << 3;
+    const d0 = dT(z, row, o, mu, tv, scaled);
+    const d1 = r1();
+    exp2(d0, d1);
+    const e0 = r0();
+    const e1 = r1();
+    stT(e, row, o, e0, e1);
+    const t0 = f64x2.eq(d0, zero);
+    const t1 = f64x2.eq(d1, zero);
+    vr = f64x2.add(f64x2.add(vr, v128.andnot(e0, t0)), v128.andnot(e1, t1));
+    vn = f64x2.add(f64x2.add(vn, v128.and(one, t0)), v128.and(one, t1));
+    if (tl) {
+      const h0 = dT(t, row, o, mv, tv, scaled);
+      const h1 = r1();
+      exp2(h0, h1);
+      const f0 = r0();
+      const f1 = r1();
+      stT(pf, row, o, f0, f1);
+      const s0 = f64x2.eq(h0, zero);
+      const s1 = f64x2.eq(h1, zero);
+      wr = f64x2.add(f64x2.add(wr, v128.andnot(f0, s0)), v128.andnot(f1, s1));
+      wn = f64x2.add(f64x2.add(wn, v128.and(one, s0)), v128.and(one, s1));
+    }
+  }
+  // kFold and kTotal of one block: 0 + the block's sum
+  vr = f64x2.add(zero, vr);
+  wr = f64x2.add(zero, wr);
+  if (c < n) {
+    const o = <usize>c << 3;
+    const d = dA(z, row, o, mu, tv, scaled);
+    const x = pair(expAny(f64x2.extract_lane(d, 0)), expAny(f64x2.extract_lane(d, 1)));
+    stA(e, row, o, x);
+    const k = f64x2.eq(d, zero);
+    vr = f64x2.add(vr, v128.andnot(x, k));
+    vn = f64x2.add(vn, v128.and(one, k));
+    if (tl) {
+      const h = dA(t, row, o, mv, tv, scaled);
+      const y = pair(expAny(f64x2.extract_lane(h, 0)), expAny(f64x2.extract_lane(h, 1)));
+      stA(pf, row, o, y);
+      const kt = f64x2.eq(h, zero);
+      wr = f64x2.add(wr, v128.andnot(y, kt));
+      wn = f64x2.add(wn, v128.and(one, kt));
+    }
+  }
+  // rowLoss's constants
+  const su = f64x2.add(vn, vr);
+  const plainLp = tl && !smooth;
+  let rsv = zero, lp0 = zero, sv = zero, lsu: v128;
+  if (tl) {
+    sv = f64x2.add(wn, wr);
+    rsv = f64x2.div(one, sv);
+    log1pA(f64x2.add(f64x2.sub(vn, one), vr), f64x2.add(f64x2.sub(wn, one), wr));
+    lsu = r0();
+    if (plainLp) lp0 = f64x2.neg(r1());
+  } else {
+    const a = f64x2.add(f64x2.sub(vn, one), vr);
+    log1pA(a, a);
+    lsu = r0();
+  }
+  const rsu = f64x2.div(one, su);
+  const bq = 1 - beta;
+  const fuse = grad && (M == CE || M == KL) && tl && !cw;
+  let fk = zero;
+  if (fuse) fk = f64x2.div(f64x2.add(f64x2.mul(f64x2.splat(keep), f64x2.mul(sv, rsv)), f64x2.splat(<f64>n * add)), su);
+  // sweep 3: termS's terms, in order
+  const ninf = f64x2.splat(-Infinity);
+  const least = f64x2.splat(LEAST);
+  const kp = f64x2.splat(keep), ad = f64x2.splat(add), bv = f64x2.splat(beta), bqv = f64x2.splat(bq);
+  let va = zero, vb = zero;
+  for (c = 0; c < n; c++) {
+    if (c == P) {
+      // the odd last class goes after kFold's 0 +
+      va = f64x2.add(zero, va);
+      vb = f64x2.add(zero, vb);
+    }
+    const o = <usize>c << 3;
+    const du = dA(z, row, o, mu, tv, scaled);
+    const p = pA(t, pf, row, o, tl, rsv, smooth, kp, ad);
+    const cwv = v128.load64_splat(pcw + o);
+    let lp = zero;
+    if (plainLp) lp = dA(t, row, o, mv, tv, scaled);
+    else if (M != CE) lp = pair(logS(f64x2.extract_lane(p, 0)), logS(f64x2.extract_lane(p, 1)));
+    if (M == CE || M == KL) {
+      const ct = cw ? f64x2.mul(p, cwv) : p;
+      va = f64x2.add(va, ct);
+      let zm = plainLp ? f64x2.eq(lp, ninf) : f64x2.eq(p, zero);
+      if (cw) zm = v128.or(zm, f64x2.eq(cwv, zero));
+      const cc = v128.andnot(f64x2.pmax(ct, least), zm);
+      vb = f64x2.add(vb, nzV(cc, M == CE ? du : f64x2.sub(lp, du)));
+      if (fuse) stA(e, row, o, f64x2.mul(f64x2.sub(f64x2.mul(ldA(e, row, o), fk), ct), ws));
+    } else {
+      const q = f64x2.mul(ldA(e, row, o), rsu);
+      let tt: v128;
+      if (M == RKL) {
+        tt = nzV(v128.andnot(f64x2.pmax(q, least), f64x2.eq(du, ninf)), f64x2.sub(du, lp));
+        va = f64x2.add(va, q);
+      } else {
+        const lpf = plainLp ? f64x2.add(lp, lp0) : lp;
+        const bp = f64x2.mul(bv, p);
+        const cq = f64x2.mul(bqv, q);
+        const m = f64x2.add(bp, cq);
+        const lm = pair(logS(f64x2.extract_lane(m, 0)), logS(f64x2.extract_lane(m, 1)));
+        tt = nzV(cq, f64x2.sub(f64x2.sub(du, lsu), lm));
+        va = f64x2.add(va, nzV(bp, f64x2.sub(lpf, lm)));
+      }
+      vb = f64x2.add(vb, tt);
+      stA(e, row, o, tt);
+      stA(pf, row, o, q);
+    }
+  }
+  if (P == n) {
+    va = f64x2.add(zero, va);
+    vb = f64x2.add(zero, vb);
+  }
+  let L: v128;
+  if (M == CE) L = f64x2.sub(f64x2.mul(va, lsu), vb);
+  else if (M == KL) L = f64x2.add(vb, f64x2.mul(va, f64x2.add(lsu, lp0)));
+  else if (M == RKL) L = f64x2.sub(vb, f64x2.mul(va, f64x2.add(lsu, lp0)));
+  else L = f64x2.add(va, vb);
+  gL0 = f64x2.extract_lane(L, 0);
+  gL1 = f64x2.extract_lane(L, 1);
+  if (!grad || fuse) return;
+  if (M == CE || M == KL) {
+    const k = f64x2.div(va, su);
+    for (c = 0; c < n; c++) {
+      const o = <usize>c << 3;
+      const p = pA(t, pf, row, o, tl, rsv, smooth, kp, ad);
+      const ct = cw ? f64x2.mul(p, v128.load64_splat(pcw + o)) : p;
+      stA(e, row, o, f64x2.mul(f64x2.sub(f64x2.mul(ldA(e, row, o), k), ct), ws));
+    }
+  } else {
+    const K = M == RKL ? f64x2.add(L, f64x2.add(lsu, lp0)) : vb;
+    if (M == RKL && (gL0 == Infinity || gL1 == Infinity)) {
+      // gradInfinite or gradQa, row by row (scalar: the same operations)
+      const m0 = f64x2.extract_lane(mu, 0);
+      const m1 = f64x2.extract_lane(mu, 1);
+      if (gL0 == Infinity) gradInfinite(z, e, n, m0, m0, rT, scaled);
+      else gradQa(e, pf, n, false, f64x2.extract_lane(K, 0), f64x2.extract_lane(ws, 0));
+      if (gL1 == Infinity) gradInfinite(z + row, e + row, n, m1, m1, rT, scaled);
+      else gradQa(e + row, pf + row, n, false, f64x2.extract_lane(K, 1), f64x2.extract_lane(ws, 1));
+      return;
+    }
+    for (c = 0; c < n; c++) {
+      const o = <usize>c << 3;
+      stA(e, row, o, f64x2.mul(f64x2.sub(ldA(e, row, o), f64x2.mul(ldA(pf, row, o), K)), ws));
+    }
+  }
+}
+
 /**
  * The distillation losses (flags: GRAD, TLOGITS, CWEIGHT, mode << 3) of `rows` rows of C classes:
  * logits at pz, targets (probabilities or teacher logits) at pt, C class weights at pcw (ones when
@@ -765,36 +1070,42 @@ export function distill(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize
   const rT = 1 / T;
   const T2 = T * T;
   const pf = pcw + (<usize>C << 3);
+  gSeq = C < SMALLD;
   sumReset();
-  for (let r = 0; r < rows; r++) {
+  for (let r = 0; r < rows; ) {
     const off = <usize>r * <usize>C << 3;
+    if (ASC_FEATURE_SIMD && gSeq && r + 1 < rows && pairOk(pz + off, pt + off, pw, r, C, tl)) {
+      const w0 = rowWeight(pw, r);
+      const w1 = rowWeight(pw, r + 1);
+      const mu = gMu2;
+      const mv = gMv2;
+      const ws = f64x2.mul(f64x2.mul(pair(w0, w1), f64x2.splat(gscale)), f64x2.splat(T));
+      if (mode == CE) rows2(CE, pz + off, pt + off, pg + off, pf, pcw, C, mu, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);
+      else if (mode == KL) rows2(KL, pz + off, pt + off, pg + off, pf, pcw, C, mu, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);
+      else if (mode == RKL) rows2(RKL, pz + off, pt + off, pg + off, pf, pcw, C, mu, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);
+      else rows2(JS, pz + off, pt + off, pg + off, pf, pcw, C, mu, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);
+      finishRow(pout, r, w0, gL0 * T2);
+      finishRow(pout, r + 1, w1, gL1 * T2);
+      r += 2;
+      continue;
+    }
+    const b = check(pz, pt, pw, r, C, tl);
+    if (b >= 0) return b;
+    const rawU = gRU;
+    const rawV = gRV;
+    const w = gW;
+    const finU = rawU - rawU == 0;
+    const finV = !tl || rawV - rawV == 0;
     const z = pz + off;
     const t = pt + off;
     const e = pg + off;
-    let rawU: f64;
-    let rawV: f64 = 0;
-    if (tl) {
-      rawU = scanLogits2(z, t, C);
-      rawV = gMaxV;
-      if (gBad) {
-        const i = nanLogit(z, C);
-        return i >= 0 ? bad(r * C + i, 1) : bad(r * C + nanLogit(t, C), 2);
-      }
-    } else {
-      rawU = scanLogits(z, C);
-      if (gBad) return bad(r * C + nanLogit(z, C), 1);
-      if (!probsOk(t, C)) return bad(r * C + firstBadProb(t, C), 2);
-    }
-    const w = rowWeight(pw, r);
-    if (w < 0) return bad(r, 3);
     if (w == 0) {
       if (grad) zeroRow(e, C);
       finishRow(pout, r, 0, 0);
+      r++;
       continue;
     }
-    const finU = rawU - rawU == 0;
-    const finV = !tl || rawV - rawV == 0;
-    const vec = ASC_FEATURE_SIMD && finU && finV;
+    const vec = ASC_FEATURE_SIMD && finU && finV && !gSeq;
     const mu = finU ? rawU : 0;
     const mv = finV ? rawV : 0;
     if (!ASC_FEATURE_SIMD) exps(tl, z, e, t, pf, C, rawU, mu, rawV, mv, rT, scaled, vec);
@@ -810,8 +1121,37 @@ export function distill(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize
     else if (mode == RKL) L = rowLoss(RKL, z, t, e, pf, pcw, C, vec, rawU, mu, rawV, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);
     else L = rowLoss(JS, z, t, e, pf, pcw, C, vec, rawU, mu, rawV, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);
     finishRow(pout, r, w, L * T2);
+    r++;
   }
   sumStore(RES);
+  return -1;
+}
+
+// Row r's checks (logits, then targets, then its weight): -1, or the bad element (bad()); its maxima
+// and weight in gRU, gRV, gW.
+let gRU: f64 = 0;
+let gRV: f64 = 0;
+let gW: f64 = 0;
+
+function check(pz: usize, pt: usize, pw: usize, r: i32, C: i32, tl: bool): i32 {
+  const off = <usize>r * <usize>C << 3;
+  const z = pz + off;
+  const t = pt + off;
+  if (tl) {
+    gRU = scanLogits2(z, t, C);
+    gRV = gMaxV;
+    if (gBad) {
+      const i = nanLogit(z, C);
+      return i >= 0 ? bad(r * C + i, 1) : bad(r * C + nanLogit(t, C), 2);
+    }
+  } else {
+    gRU = scanLogits(z, C);
+    gRV = 0;
+    if (gBad) return bad(r * C + nanLogit(z, C), 1);
+    if (!probsOk(t, C)) return bad(r * C + firstBadProb(t, C), 2);
+  }
+  gW = rowWeight(pw, r);
+  if (gW < 0) return bad(r, 3);
   return -1;
 }
 

@@ -20,8 +20,9 @@ function run(w: Wasm, call: MultiCall, sum: Sum): number | FloatArray {
   const { arena, ex } = w;
   const C = call.classes;
   const rowsPer = Math.max(1, Math.floor(arena.chunk / C));
-  // The distillation kernel keeps a row of scratch after the class weights.
-  const need = Math.max(rowsPer * C, call.distill ? 2 * C : C);
+  // The distillation kernel keeps a row of scratch after the class weights, two for rows of fewer than
+  // 32 classes (assembly/distill.ts's SMALLD: it takes two rows at once).
+  const need = Math.max(rowsPer * C, call.distill ? (C < 32 ? 3 : 2) * C : C);
   let c = call;
   if (!arena.fits(need)) {
     // Widening the slots may grow the memory, which detaches views of it: rebuild the caller's.
