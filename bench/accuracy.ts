@@ -9,6 +9,9 @@ import {
   cbLogNormAccuracy,
   cbMeanAccuracy,
   cbNllAccuracy,
+  DS,
+  distillAccuracy,
+  distillBceAccuracy,
   elementwiseAccuracy,
   logitsAccuracy,
   logNormErrors,
@@ -46,6 +49,20 @@ function measure(k: Softxent): Record<string, Worst> {
     'softmaxCrossEntropy grad **': softmaxAccuracy(k, 'ce').grad,
     "softmaxCrossEntropy mode 'kl' **": softmaxAccuracy(k, 'kl').loss,
     'entropy **': softmaxAccuracy(k, 'h').loss,
+    ...Object.fromEntries(
+      (['ce', 'kl', 'reverse-kl', 'js'] as const).flatMap((mode) => {
+        const a = distillAccuracy(
+          k,
+          DS.cases.filter((c) => c.mode === mode),
+        );
+        return [
+          [`distillation '${mode}' loss **`, a.loss],
+          [`distillation '${mode}' grad **`, a.grad],
+        ];
+      }),
+    ),
+    'bceWithLogits targetLogits loss **': distillBceAccuracy(k).loss,
+    'bceWithLogits targetLogits grad **': distillBceAccuracy(k).grad,
   };
 }
 

@@ -1,6 +1,6 @@
 // Error of each function against the mpmath fixtures, in ulps of the true value: used by the tests
 // (which bound it) and by bench/accuracy.ts (which reports it).
-import type { Reduction, Softxent } from '../src/index.js';
+import type { Reduction, SoftmaxOptions, Softxent } from '../src/index.js';
 import { col, fixture, ulp, ulpErr, worst } from './helpers.js';
 
 /** The largest error over a fixture, where it was, and how many points were measured. */
@@ -215,4 +215,115 @@ export function softmaxAccuracy(
   }
   const w = (xs: [number, string][]) => ({ ...worst(xs), points: xs.length });
   return { loss: w(loss), ulps: w(ulps), grad: w(grad) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Distillation (test/fixtures/distill.json): per-row losses and gradients in units of eps times the
+// magnitude of the formula's terms (each log counted with its conditioning, |z/T| + |lse|).
+
+/** A distillation batch: its arrays and options (classWeight absent in the PyTorch cases). */
+export interface DistillBatch {
+  classes: number;
+  logits: number[];
+  targets: number[];
+  targetLogits: boolean;
+  temperature: number;
+  mode: 'ce' | 'kl' | 'reverse-kl' | 'js';
+  beta: number;
+  labelSmoothing: number;
+  classWeight?: number[] | null;
+  weight: number[] | null;
+}
+
+/** A batch with per-row truths [rounded, residual] and error scales. */
+export interface DistillCase extends DistillBatch {
+  loss: [number, number][];
+  scale: number[];
+  /** Flat indices of the stored gradient entries (long rows); all entries when absent. */
+  gradIndex?: number[];
+  grad: number[];
+  gradScale: number[];
+}
+
+/** bceWithLogits against teacher logits: per-element truths and scales. */
+export interface DistillBce {
+  logits: number[];
+  targets: number[];
+  temperature: number;
+  posWeight: number | null;
+  weight: number[] | null;
+  loss: [number, number][];
+  scale: number[];
+  grad: number[];
+  gradScale: number[];
+}
+
+export const DS = fixture<{ cases: DistillCase[]; bce: DistillBce[] }>('distill.json');
+
+/** A distillation case's options for softmaxCrossEntropy. */
+export function dsOptions(c: DistillBatch, reduction: Reduction = 'none'): SoftmaxOptions {
+  const o: SoftmaxOptions = {
+    reduction,
+    mode: c.mode,
+    targetLogits: c.targetLogits,
+    temperature: c.temperature,
+    labelSmoothing: c.labelSmoothing,
+  };
+  if (c.mode === 'js') o.beta = c.beta;
+  if (c.classWeight) o.classWeight = Float64Array.from(c.classWeight);
+  if (c.weight) o.weight = Float64Array.from(c.weight);
+  return o;
+}
+
+/** The worst loss and gradient errors over distillation cases (default: all, or one mode's). */
+export function distillAccuracy(k: Softxent, cases: readonly DistillCase[] = DS.cases): { loss: Worst; grad: Worst } {
+  const eps = 2 ** -52;
+  const loss: [number, string][] = [];
+  const grad: [number, string][] = [];
+  for (const c of cases) {
+    const C = c.classes;
+    const g = new Float64Array(c.logits.length);
+    const what = `${c.mode} C=${C} T=${c.temperature} tl=${c.targetLogits} eps=${c.labelSmoothing}`;
+    const z = Float64Array.from(c.logits);
+    const l = k.softmaxCrossEntropy(z, Float64Array.from(c.targets), C, { ...dsOptions(c), grad: g }) as Float64Array;
+    c.loss.forEach(([r, res], i) => {
+      const e = Number.isFinite(r) ? Math.abs(l[i] - r - res) / (eps * c.scale[i] || 2 ** -1074) : ulpErr(l[i], r, res);
+      loss.push([e, `${what} row ${i}: ${l[i]} vs ${r}`]);
+    });
+    const idx = c.gradIndex ?? c.grad.map((_, j) => j);
+    idx.forEach((j, n) => {
+      const want = c.grad[n];
+      const e = Number.isFinite(want)
+        ? Math.abs(g[j] - want) / (eps * c.gradScale[Math.floor(j / C)] || 2 ** -1074)
+        : Object.is(g[j], want)
+          ? 0
+          : Infinity;
+      grad.push([e, `${what} grad ${j}: ${g[j]} vs ${want}`]);
+    });
+  }
+  return { loss: { ...worst(loss), points: loss.length }, grad: { ...worst(grad), points: grad.length } };
+}
+
+/** bceWithLogits against teacher logits: the worst loss and gradient errors in eps of their terms. */
+export function distillBceAccuracy(k: Softxent): { loss: Worst; grad: Worst } {
+  const eps = 2 ** -52;
+  const loss: [number, string][] = [];
+  const grad: [number, string][] = [];
+  for (const c of DS.bce) {
+    const g = new Float64Array(c.logits.length);
+    const l = k.bceWithLogits(Float64Array.from(c.logits), Float64Array.from(c.targets), {
+      targetLogits: true,
+      temperature: c.temperature,
+      reduction: 'none',
+      grad: g,
+      ...(c.weight ? { weight: Float64Array.from(c.weight) } : {}),
+      ...(c.posWeight === null ? {} : { posWeight: c.posWeight }),
+    });
+    c.loss.forEach(([r, res], i) => {
+      const at = `T=${c.temperature} ${i}: z ${c.logits[i]} s ${c.targets[i]}`;
+      loss.push([Math.abs(l[i] - r - res) / (eps * c.scale[i] || 2 ** -1074), `${at} loss ${l[i]}`]);
+      grad.push([Math.abs(g[i] - c.grad[i]) / (eps * c.gradScale[i] || 2 ** -1074), `${at} grad ${g[i]}`]);
+    });
+  }
+  return { loss: { ...worst(loss), points: loss.length }, grad: { ...worst(grad), points: grad.length } };
 }

@@ -3,52 +3,28 @@
 // terms' magnitudes, PyTorch's composites, the same bits from both WebAssembly builds, errors.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createKernel, type SoftmaxOptions, type Softxent } from '../src/index.js';
-import { BACKENDS, CHUNKED, fixture, outcome, ulpErr, worst } from './helpers.js';
+import {
+  type DistillBatch,
+  type DistillBce,
+  type DistillCase,
+  DS,
+  distillAccuracy,
+  distillBceAccuracy,
+  dsOptions,
+} from './accuracy.js';
+import { BACKENDS, CHUNKED, fixture, outcome, ulpErr } from './helpers.js';
 
-type Mode = 'ce' | 'kl' | 'reverse-kl' | 'js';
-
-/** A batch with its options, per-row truths [rounded, residual] and error scales. */
-interface Case {
-  classes: number;
-  logits: number[];
-  targets: number[];
-  targetLogits: boolean;
-  temperature: number;
-  mode: Mode;
-  beta: number;
-  labelSmoothing: number;
-  classWeight: number[] | null;
-  weight: number[] | null;
-  loss: [number, number][];
-  scale: number[];
-  /** Flat indices of the stored gradient entries (long rows); all entries when absent. */
-  gradIndex?: number[];
-  grad: number[];
-  gradScale: number[];
-}
-
-interface BceCase {
-  logits: number[];
-  targets: number[];
-  temperature: number;
-  posWeight: number[] | null;
-  weight: number[] | null;
-  loss: [number, number][];
-  scale: number[];
-  grad: number[];
-  gradScale: number[];
-}
-
-interface TorchCase extends Omit<Case, 'loss' | 'scale' | 'gradScale' | 'classWeight'> {
+interface TorchCase extends DistillBatch {
   reduction: 'mean' | 'sum' | 'none';
   loss: number | number[];
+  grad: number[];
 }
 
 interface TorchBce {
   logits: number[];
   targets: number[];
   temperature: number;
-  posWeight: number | number[] | null;
+  posWeight: number | null;
   weight: number[] | null;
   reduction: 'mean' | 'sum' | 'none';
   loss: number | number[];
@@ -56,8 +32,6 @@ interface TorchBce {
 }
 
 const F = fixture<{
-  cases: Case[];
-  bce: BceCase[];
   torch: {
     torch: string;
     cases: TorchCase[];
@@ -74,48 +48,6 @@ const EPS = 2 ** -52;
 /** The issue's bound: 32 eps times the magnitude of the formula's terms. */
 const BOUND = 32;
 
-function options(c: Case | TorchCase, reduction: 'mean' | 'sum' | 'none' = 'none'): SoftmaxOptions {
-  const o: SoftmaxOptions = {
-    reduction,
-    mode: c.mode,
-    targetLogits: c.targetLogits,
-    temperature: c.temperature,
-    labelSmoothing: c.labelSmoothing,
-  };
-  if (c.mode === 'js') o.beta = c.beta;
-  if ('classWeight' in c && c.classWeight) o.classWeight = f64(c.classWeight);
-  if (c.weight) o.weight = f64(c.weight);
-  return o;
-}
-
-/** The worst loss and gradient errors over the fixture cases, in eps of their scales. */
-function accuracy(k: Softxent, cases: readonly Case[]) {
-  const loss: [number, string][] = [];
-  const grad: [number, string][] = [];
-  for (const c of cases) {
-    const C = c.classes;
-    const g = new Float64Array(c.logits.length);
-    const what = `${c.mode} C=${C} T=${c.temperature} tl=${c.targetLogits} eps=${c.labelSmoothing}`;
-    const l = k.softmaxCrossEntropy(f64(c.logits), f64(c.targets), C, { ...options(c), grad: g }) as Float64Array;
-    c.loss.forEach(([r, res], i) => {
-      const e = Number.isFinite(r) ? Math.abs(l[i] - r - res) / (EPS * c.scale[i] || 2 ** -1074) : ulpErr(l[i], r, res);
-      loss.push([e, `${what} row ${i}: ${l[i]} vs ${r}`]);
-    });
-    const idx = c.gradIndex ?? c.grad.map((_, j) => j);
-    idx.forEach((j, n) => {
-      const want = c.grad[n];
-      const row = Math.floor(j / C);
-      const e = Number.isFinite(want)
-        ? Math.abs(g[j] - want) / (EPS * c.gradScale[row] || 2 ** -1074)
-        : Object.is(g[j], want)
-          ? 0
-          : Infinity;
-      grad.push([e, `${what} grad ${j}: ${g[j]} vs ${want}`]);
-    });
-  }
-  return { loss: worst(loss), grad: worst(grad), points: loss.length };
-}
-
 describe.each(BACKENDS)('distillation on %s', (_name, make) => {
   let k: Softxent;
   beforeAll(async () => {
@@ -123,19 +55,19 @@ describe.each(BACKENDS)('distillation on %s', (_name, make) => {
   });
 
   it('covers every mode, both target forms, C = 2..1000 and 32768, T in [0.5, 10]', () => {
-    const modes = new Set(F.cases.map((c) => `${c.mode} ${c.targetLogits}`));
+    const modes = new Set(DS.cases.map((c) => `${c.mode} ${c.targetLogits}`));
     for (const m of ['ce', 'kl', 'reverse-kl', 'js'])
       for (const tl of [true, false]) expect(modes.has(`${m} ${tl}`), `${m} ${tl}`).toBe(true);
-    const Cs = new Set(F.cases.map((c) => c.classes));
+    const Cs = new Set(DS.cases.map((c) => c.classes));
     for (const C of [2, 3, 8, 17, 64, 100, 1000, 32768]) expect(Cs.has(C), `C = ${C}`).toBe(true);
-    const Ts = F.cases.map((c) => c.temperature);
+    const Ts = DS.cases.map((c) => c.temperature);
     expect(Math.min(...Ts)).toBe(0.5);
     expect(Math.max(...Ts)).toBe(10);
   });
 
   it('losses and gradients within 32 eps of the magnitude of their terms (mpmath)', () => {
-    const a = accuracy(k, F.cases);
-    expect(a.points).toBeGreaterThan(500);
+    const a = distillAccuracy(k);
+    expect(a.loss.points).toBeGreaterThan(500);
     expect(a.loss.ulps, a.loss.at).toBeLessThanOrEqual(BOUND);
     expect(a.grad.ulps, a.grad.at).toBeLessThanOrEqual(BOUND);
   });
@@ -146,7 +78,7 @@ describe.each(BACKENDS)('distillation on %s', (_name, make) => {
       const what = `${c.mode} C=${c.classes} T=${c.temperature} ${c.reduction} eps=${c.labelSmoothing}`;
       const grad = new Float64Array(c.logits.length);
       const got = k.softmaxCrossEntropy(f64(c.logits), f64(c.targets), c.classes, {
-        ...options(c, c.reduction),
+        ...dsOptions(c, c.reduction),
         grad,
       });
       const want = typeof c.loss === 'number' ? [c.loss] : c.loss;
@@ -174,44 +106,19 @@ describe.each(BACKENDS)('distillation on %s', (_name, make) => {
   });
 
   it('bceWithLogits against teacher logits: within 32 eps of the terms (mpmath), and PyTorch', () => {
-    const loss: [number, string][] = [];
-    const grad: [number, string][] = [];
-    for (const c of F.bce) {
-      // posWeight is one number per call: a case with one per element runs element by element
-      const parts = c.posWeight ? c.logits.map((_, i) => [i, i + 1]) : [[0, c.logits.length]];
-      for (const [a, b] of parts) {
-        const g = new Float64Array(b - a);
-        const l = k.bceWithLogits(f64(c.logits.slice(a, b)), f64(c.targets.slice(a, b)), {
-          targetLogits: true,
-          temperature: c.temperature,
-          reduction: 'none',
-          grad: g,
-          ...(c.weight ? { weight: f64(c.weight.slice(a, b)) } : {}),
-          ...(c.posWeight ? { posWeight: c.posWeight[a] } : {}),
-        });
-        for (let i = a; i < b; i++) {
-          const [r, res] = c.loss[i];
-          const at = `T=${c.temperature} ${i}: z ${c.logits[i]} s ${c.targets[i]}`;
-          loss.push([Math.abs(l[i - a] - r - res) / (EPS * c.scale[i] || 2 ** -1074), `${at} loss ${l[i - a]}`]);
-          grad.push([Math.abs(g[i - a] - c.grad[i]) / (EPS * c.gradScale[i] || 2 ** -1074), `${at} grad ${g[i - a]}`]);
-        }
-      }
-    }
-    const wl = worst(loss);
-    const wg = worst(grad);
-    expect(loss.length).toBeGreaterThanOrEqual(500);
-    expect(wl.ulps, wl.at).toBeLessThanOrEqual(BOUND);
-    expect(wg.ulps, wg.at).toBeLessThanOrEqual(BOUND);
+    const a = distillBceAccuracy(k);
+    expect(a.loss.points).toBeGreaterThanOrEqual(500);
+    expect(a.loss.ulps, a.loss.at).toBeLessThanOrEqual(BOUND);
+    expect(a.grad.ulps, a.grad.at).toBeLessThanOrEqual(BOUND);
     for (const c of F.torch.bce) {
       const g = new Float64Array(c.logits.length);
-      const pw = typeof c.posWeight === 'number' ? c.posWeight : c.posWeight?.[0];
       const got = k.bceWithLogits(f64(c.logits), f64(c.targets), {
         targetLogits: true,
         temperature: c.temperature,
         reduction: c.reduction,
         grad: g,
         ...(c.weight ? { weight: f64(c.weight) } : {}),
-        ...(pw !== undefined ? { posWeight: pw } : {}),
+        ...(c.posWeight === null ? {} : { posWeight: c.posWeight }),
       });
       const want = typeof c.loss === 'number' ? [c.loss] : c.loss;
       const have = typeof got === 'number' ? [got] : Array.from(got);
@@ -273,7 +180,7 @@ describe.each(BACKENDS)('distillation on %s', (_name, make) => {
     expect(Math.abs(plain - viaDistill)).toBeLessThanOrEqual(8 * EPS * plain);
   });
 
-  it("top-k teachers: -Infinity logits have probability 0; reverse KL is +Infinity where the student has mass there", () => {
+  it('top-k teachers: -Infinity logits have probability 0; reverse KL is +Infinity where the student has mass there', () => {
     const C = 4;
     const z = f64([1, 0, -1, 0.5, 1, 0, -Infinity, -Infinity]);
     const s = f64([2, 1, -Infinity, -Infinity, 2, 1, -Infinity, -Infinity]);
@@ -354,9 +261,7 @@ describe.each(BACKENDS)('distillation on %s', (_name, make) => {
     const s = f64([0, 1, Number.NaN, 2, Number.NaN, 0]);
     const copy = Array.from(s);
     const call = (o: object, t = s) => outcome(() => k.softmaxCrossEntropy(z, t, 3, o as SoftmaxOptions));
-    expect(call({ targetLogits: true })).toBe(
-      'RangeError: softmaxCrossEntropy: targets[2] is NaN (teacher logits)',
-    );
+    expect(call({ targetLogits: true })).toBe('RangeError: softmaxCrossEntropy: targets[2] is NaN (teacher logits)');
     expect(call({})).toBe('RangeError: softmaxCrossEntropy: targets[2] = NaN is not a finite number >= 0');
     const ok = f64([0.2, 0.3, 0.5, 1, 0, 0]);
     expect(call({ mode: 'js', classWeight: f64([1, 1, 1]) }, ok)).toBe(
@@ -399,7 +304,7 @@ describe.each(BACKENDS)('distillation on %s', (_name, make) => {
 describe.each(CHUNKED)('distillation on %s with a small arena', (_name, make) => {
   it('rows wider than the arena and batches across chunks stay within the bounds', async () => {
     const k = await make();
-    const a = accuracy(k, F.cases);
+    const a = distillAccuracy(k);
     expect(a.loss.ulps, a.loss.at).toBeLessThanOrEqual(BOUND);
     expect(a.grad.ulps, a.grad.at).toBeLessThanOrEqual(BOUND);
   });
@@ -408,19 +313,29 @@ describe.each(CHUNKED)('distillation on %s with a small arena', (_name, make) =>
 describe('the WebAssembly builds on distillation', () => {
   it('give the same bits for losses, totals and gradients', async () => {
     const [v, s] = [await createKernel(), await createKernel({ simd: false })];
-    const run = (k: Softxent, c: Case) => {
+    const run = (k: Softxent, c: DistillCase) => {
       const g = new Float64Array(c.logits.length);
-      const none = k.softmaxCrossEntropy(f64(c.logits), f64(c.targets), c.classes, { ...options(c), grad: g });
-      const sum = k.softmaxCrossEntropy(f64(c.logits), f64(c.targets), c.classes, options(c, 'sum'));
+      const none = k.softmaxCrossEntropy(f64(c.logits), f64(c.targets), c.classes, { ...dsOptions(c), grad: g });
+      const sum = k.softmaxCrossEntropy(f64(c.logits), f64(c.targets), c.classes, dsOptions(c, 'sum'));
       return [Array.from(none as Float64Array), sum, Array.from(g)];
     };
-    for (const c of F.cases) expect(run(v, c), `${c.mode} C=${c.classes}`).toEqual(run(s, c));
-    const bce = (k: Softxent, c: BceCase) => {
+    for (const c of DS.cases) expect(run(v, c), `${c.mode} C=${c.classes}`).toEqual(run(s, c));
+    const bce = (k: Softxent, c: DistillBce) => {
       const g = new Float64Array(c.logits.length);
-      const o = { targetLogits: true, temperature: c.temperature, grad: g };
+      const o = {
+        targetLogits: true,
+        temperature: c.temperature,
+        grad: g,
+        ...(c.weight ? { weight: f64(c.weight) } : {}),
+        ...(c.posWeight === null ? {} : { posWeight: c.posWeight }),
+      };
       const none = k.bceWithLogits(f64(c.logits), f64(c.targets), { ...o, reduction: 'none' });
-      return [Array.from(none), k.bceWithLogits(f64(c.logits), f64(c.targets), { ...o, reduction: 'sum' }), Array.from(g)];
+      return [
+        Array.from(none),
+        k.bceWithLogits(f64(c.logits), f64(c.targets), { ...o, reduction: 'sum' }),
+        Array.from(g),
+      ];
     };
-    for (const c of F.bce) expect(bce(v, c)).toEqual(bce(s, c));
+    for (const c of DS.bce) expect(bce(v, c)).toEqual(bce(s, c));
   });
 });

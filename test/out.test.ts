@@ -29,7 +29,13 @@ const LOSSES: [string, number, (k: Softxent, out?: FloatArray) => unknown][] = [
     'softmaxCrossEntropy distillation',
     N / C,
     (k, out) =>
-      k.softmaxCrossEntropy(x, x, C, { reduction: 'none', out, mode: 'reverse-kl', targetLogits: true, temperature: 2 }),
+      k.softmaxCrossEntropy(x, x, C, {
+        reduction: 'none',
+        out,
+        mode: 'reverse-kl',
+        targetLogits: true,
+        temperature: 2,
+      }),
   ],
   [
     'bceWithLogits distillation',
