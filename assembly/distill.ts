@@ -33,9 +33,8 @@ import {
   F_TGT,
   F_W,
   F32,
-  exp2V,
+  expPoly2V,
   expPlainV,
-  expS,
   kINF,
   kONE,
   kTWO,
@@ -609,10 +608,12 @@ function termS(
         z0 = v128.or(z0, f64x2.eq(v128.load(pcw + o), zero));
         z1 = v128.or(z1, f64x2.eq(v128.load(pcw + o, 16), zero));
       }
-      const cc0 = v128.andnot(f64x2.pmax(ct0, least), z0);
-      const cc1 = v128.andnot(f64x2.pmax(ct1, least), z1);
-      if (M == CE) vb = f64x2.add(f64x2.add(vb, nzV(cc0, du0)), nzV(cc1, du1));
-      else vb = f64x2.add(f64x2.add(vb, nzV(cc0, f64x2.sub(lp0v, du0))), nzV(cc1, f64x2.sub(lp1v, du1)));
+      // nzV(cc, x) with cc = 0 exactly where z is set, else max(ct, LEAST) > 0: one mask
+      const c0 = f64x2.pmax(ct0, least);
+      const c1 = f64x2.pmax(ct1, least);
+      const x0 = M == CE ? du0 : f64x2.sub(lp0v, du0);
+      const x1 = M == CE ? du1 : f64x2.sub(lp1v, du1);
+      vb = f64x2.add(f64x2.add(vb, v128.andnot(f64x2.mul(c0, x0), z0)), v128.andnot(f64x2.mul(c1, x1), z1));
       if (fuse) {
         v128.store(pe + o, f64x2.mul(f64x2.sub(f64x2.mul(v128.load(pe + o), fk), ct0), fws));
         v128.store(pe + o, f64x2.mul(f64x2.sub(f64x2.mul(v128.load(pe + o, 16), fk), ct1), fws), 16);
@@ -1179,7 +1180,7 @@ function bElem(px: usize, pt: usize, pw: usize, pout: usize, pg: usize, i: i32, 
     if (!(w >= 0 && w < Infinity)) return bad(i, 3);
   }
   const x = scaled ? z * rT : z;
-  const e = expS(-Math.abs(x));
+  const e = expAny(-Math.abs(x));
   const u = 1 + e;
   const ru = 1 / u;
   // log1p(e) = log(u) + (e - (u - 1))/u
@@ -1188,7 +1189,7 @@ function bElem(px: usize, pt: usize, pw: usize, pout: usize, pg: usize, i: i32, 
   let tn = 1 - s;
   if (tl) {
     const y = scaled ? s * rT : s;
-    const E = expS(-Math.abs(y));
+    const E = expAny(-Math.abs(y));
     const rU = 1 / (1 + E);
     tp = (y >= 0 ? 1 : E) * rU;
     tn = (y >= 0 ? E : 1) * rU;
@@ -1208,7 +1209,8 @@ function bElem(px: usize, pt: usize, pw: usize, pout: usize, pg: usize, i: i32, 
   return -1;
 }
 
-// The vector twin of bElem for two plain pairs (finite, |x| and |s/T| <= 708, weights valid).
+// The vector twin of bElem for two plain pairs (finite, |x| and |s/T| <= 708, weights valid); e^-|x|
+// is expPoly there (no division), as expAny gives it in bElem.
 // @ts-ignore: decorator
 @inline function bPair(x: v128, s: v128, w: v128, e: v128, ru: v128, l: v128, y: v128, E: v128, posW: v128, T2: v128, gs: v128, tl: bool, hasW: bool, o: usize, pout: usize, pg: usize): v128 {
   const zero = f64x2.splat(0);
@@ -1296,12 +1298,12 @@ export function bceDistill(px: usize, pt: usize, pw: usize, pout: usize, pg: usi
       }
       let l0: v128, l1: v128;
       if (v128.all_true<i64>(ok)) {
-        exp2V(nx0, nx1);
+        expPoly2V(nx0, nx1);
         const e0 = r0();
         const e1 = r1();
         let E0 = zero, E1 = zero;
         if (tl) {
-          exp2V(ny0, ny1);
+          expPoly2V(ny0, ny1);
           E0 = r0();
           E1 = r1();
         }

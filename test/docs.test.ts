@@ -230,6 +230,45 @@ const RUN: Record<string, () => Promise<void>> = {
     // after free(), .array throws
     expect(() => r.logits.array).toThrow(TypeError);
   },
+
+  'docs/distillation.md › Worked example: soft and hard targets › 1': async () => {
+    const key = 'docs/distillation.md › Worked example: soft and hard targets › 1';
+    const r = await run(key, ['student', 'teacher', 'labels', 'alpha', 'T', 'soft', 'hard', 'loss', 'grad', 'k']);
+    const C = 4;
+    const rows = r.student.length / C;
+    // log-softmax of row i of x / T, written out
+    const logSoftmax = (x: Float64Array, i: number, t: number) => {
+      const row = Array.from(x.subarray(i * C, (i + 1) * C), (v) => v / t);
+      const m = Math.max(...row);
+      const lse = m + Math.log(row.reduce((a, v) => a + Math.exp(v - m), 0));
+      return row.map((v) => v - lse);
+    };
+    let kl = 0;
+    let ce = 0;
+    for (let i = 0; i < rows; i++) {
+      const lq = logSoftmax(r.student, i, r.T);
+      const lp = logSoftmax(r.teacher, i, r.T);
+      kl += lp.reduce((a, v, c) => a + Math.exp(v) * (v - lq[c]), 0);
+      const l1 = logSoftmax(r.student, i, 1);
+      ce -= l1.reduce((a, v, c) => a + r.labels[i * C + c] * v, 0);
+    }
+    // T² KL, 'batchmean'; the hard part's mean over rows
+    expect(Math.abs(r.soft - (r.T * r.T * kl) / rows)).toBeLessThanOrEqual(1e-14);
+    expect(Math.abs(r.hard - ce / rows)).toBeLessThanOrEqual(1e-14);
+    expect(r.loss).toBe(r.alpha * r.soft + (1 - r.alpha) * r.hard);
+    // the summed gradient is the derivative of the combined loss (central differences)
+    const total = (z: Float64Array) =>
+      r.alpha * r.k.softmaxCrossEntropy(z, r.teacher, C, { mode: 'kl', targetLogits: true, temperature: r.T }) +
+      (1 - r.alpha) * r.k.softmaxCrossEntropy(z, r.labels, C);
+    for (let j = 0; j < r.student.length; j++) {
+      const h = 1e-6;
+      const up = r.student.slice();
+      const down = r.student.slice();
+      up[j] += h;
+      down[j] -= h;
+      expect(Math.abs(r.grad[j] - (total(up) - total(down)) / (2 * h))).toBeLessThanOrEqual(1e-8);
+    }
+  },
 };
 
 /** Blocks that quote a file of examples/ (run by test/consumer.test.ts, which cannot run here). */
