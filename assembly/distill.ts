@@ -487,7 +487,7 @@ function log1p2(a: f64, b: f64): f64 {
 let gA: f64 = 0;
 let gB: f64 = 0;
 // ce, kl with the gradient's k = S/su known before sweep 3 (teacher logits, no class weights: S = sum p'
-// = keep sv/sv + C add): the gradient (e k - ct) ws is written in sweep 3.
+// = keep sv/sv + C add, times 1/su): the gradient (e k - ct) ws is written in sweep 3.
 let gFuse: bool = false;
 let gFK: f64 = 0;
 let gFWs: f64 = 0;
@@ -743,7 +743,7 @@ function zeroRow(pe: usize, n: i32): void {
   const fuse = grad && (M == CE || M == KL) && tl && !cw;
   gFuse = fuse;
   if (fuse) {
-    gFK = (keep * ((gTiesV + gRestV) * rsv) + <f64>n * add) / su;
+    gFK = (keep * ((gTiesV + gRestV) * rsv) + <f64>n * add) * rsu;
     gFWs = ws;
   }
   termSweep(M, pz, pt, pe, pf, pcw, n, vec, rawU, mu, rawV, mv, rT, scaled, tl, plainLp, smooth, cw, keep, add, rsu, rsv, lsu, lp0, beta, bq);
@@ -969,7 +969,7 @@ function rows2(
   const bq = 1 - beta;
   const fuse = grad && (M == CE || M == KL) && tl && !cw;
   let fk = zero;
-  if (fuse) fk = f64x2.div(f64x2.add(f64x2.mul(f64x2.splat(keep), f64x2.mul(sv, rsv)), f64x2.splat(<f64>n * add)), su);
+  if (fuse) fk = f64x2.mul(f64x2.add(f64x2.mul(f64x2.splat(keep), f64x2.mul(sv, rsv)), f64x2.splat(<f64>n * add)), rsu);
   // sweep 3: termS's terms, in order
   const ninf = f64x2.splat(-Infinity);
   const least = f64x2.splat(LEAST);
@@ -984,7 +984,7 @@ function rows2(
     const o = <usize>c << 3;
     const du = dA(z, row, o, mu, tv, scaled);
     const p = pA(t, pf, row, o, tl, rsv, smooth, kp, ad);
-    const cwv = v128.load64_splat(pcw + o);
+    const cwv = cw ? v128.load64_splat(pcw + o) : zero;
     let lp = zero;
     if (plainLp) lp = dA(t, row, o, mv, tv, scaled);
     else if (M != CE) lp = pair(logS(f64x2.extract_lane(p, 0)), logS(f64x2.extract_lane(p, 1)));
@@ -993,8 +993,8 @@ function rows2(
       va = f64x2.add(va, ct);
       let zm = plainLp ? f64x2.eq(lp, ninf) : f64x2.eq(p, zero);
       if (cw) zm = v128.or(zm, f64x2.eq(cwv, zero));
-      const cc = v128.andnot(f64x2.pmax(ct, least), zm);
-      vb = f64x2.add(vb, nzV(cc, M == CE ? du : f64x2.sub(lp, du)));
+      // nzV(cc, x), cc = 0 exactly where zm is set, else max(ct, LEAST) > 0: one mask
+      vb = f64x2.add(vb, v128.andnot(f64x2.mul(f64x2.pmax(ct, least), M == CE ? du : f64x2.sub(lp, du)), zm));
       if (fuse) stA(e, row, o, f64x2.mul(f64x2.sub(f64x2.mul(ldA(e, row, o), fk), ct), ws));
     } else {
       const q = f64x2.mul(ldA(e, row, o), rsu);
