@@ -256,10 +256,11 @@ const BLK = 64;
 const SMALLD = 32;
 let gSeq: bool = false;
 
-// Kahan lane sums (s, compensation k) of two sums a and b, and the block's lane sums added to them.
+// Kahan lane sums (s, compensation k) of three sums a, b and c, and the block's lane sums added to them.
 let kSa0: f64 = 0, kSa1: f64 = 0, kKa0: f64 = 0, kKa1: f64 = 0;
 let kSb0: f64 = 0, kSb1: f64 = 0, kKb0: f64 = 0, kKb1: f64 = 0;
-let bA0: f64 = 0, bA1: f64 = 0, bB0: f64 = 0, bB1: f64 = 0;
+let kSc0: f64 = 0, kSc1: f64 = 0, kKc0: f64 = 0, kKc1: f64 = 0;
+let bA0: f64 = 0, bA1: f64 = 0, bB0: f64 = 0, bB1: f64 = 0, bC0: f64 = 0, bC1: f64 = 0;
 
 function kReset(): void {
   kSa0 = 0;
@@ -270,10 +271,16 @@ function kReset(): void {
   kSb1 = 0;
   kKb0 = 0;
   kKb1 = 0;
+  kSc0 = 0;
+  kSc1 = 0;
+  kKc0 = 0;
+  kKc1 = 0;
   bA0 = 0;
   bA1 = 0;
   bB0 = 0;
   bB1 = 0;
+  bC0 = 0;
+  bC1 = 0;
 }
 
 // One Kahan step of x into s, k (in gKs, gKk); the compensation is dropped once s is infinite, so
@@ -289,7 +296,7 @@ let gKk: f64 = 0;
   gKs = t;
 }
 
-/** Adds the block's lane sums bA*, bB* to the Kahan lane sums and clears them. */
+/** Adds the block's lane sums bA*, bB*, bC* to the Kahan lane sums and clears them. */
 function kFold(): void {
   kahan(kSa0, kKa0, bA0);
   kSa0 = gKs;
@@ -303,10 +310,18 @@ function kFold(): void {
   kahan(kSb1, kKb1, bB1);
   kSb1 = gKs;
   kKb1 = gKk;
+  kahan(kSc0, kKc0, bC0);
+  kSc0 = gKs;
+  kKc0 = gKk;
+  kahan(kSc1, kKc1, bC1);
+  kSc1 = gKs;
+  kKc1 = gKk;
   bA0 = 0;
   bA1 = 0;
   bB0 = 0;
   bB1 = 0;
+  bC0 = 0;
+  bC1 = 0;
 }
 
 // The sums a and b with their lanes combined.
@@ -320,6 +335,11 @@ function kFold(): void {
   return kSb0 + kSb1 - (kKb0 + kKb1);
 }
 
+// @ts-ignore: decorator
+@inline function kTotalC(): f64 {
+  return kSc0 + kSc1 - (kKc0 + kKc1);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sweep 2: e^d of the student's row stashed at pe, and with `two` of the teacher's at pf; the sums of
 // e over d < 0 (gRest, gRestV: Kahan sums a, b) and the ties (gTies, gTiesV: exact counts).
@@ -331,10 +351,15 @@ let gTiesV: f64 = 0;
 let nT0: f64 = 0, nT1: f64 = 0, nV0: f64 = 0, nV1: f64 = 0;
 
 // One class of sweep 2 (scalar): e stored, added to the lane (lane 1 with `odd`) of a block sum.
+let gD: f64 = 0;
+let gE: f64 = 0;
+
 function expS1(p: usize, pe: usize, o: usize, raw: f64, m: f64, rT: f64, scaled: bool, teacher: bool, odd: bool): void {
   const d = dS(p, o, raw, m, rT, scaled);
   const e = expAny(d);
   store<f64>(pe + o, e);
+  gD = d;
+  gE = e;
   const x: f64 = d == 0 ? 0 : e;
   const k: f64 = d == 0 ? 1 : 0;
   odd = odd && !gSeq;
@@ -355,9 +380,39 @@ function expS1(p: usize, pe: usize, o: usize, raw: f64, m: f64, rT: f64, scaled:
   }
 }
 
+// The ce/kl terms summed in sweep 2 (m3 = 1: f du, m3 = 2: f (dv - du)) of one class, to the lane of
+// sum c: termS's terms times sv, with f's coefficient exactly 0 at a -Infinity teacher logit and else
+// at least LEAST.
+function cTerm(m3: i32, du: f64, dv: f64, f: f64, odd: bool): void {
+  const x = nzS(dv == -Infinity ? 0 : max(f, LEAST), m3 == 1 ? du : dv - du);
+  if (odd && !gSeq) bC1 += x;
+  else bC0 += x;
+}
+
+// Sweep 2's scalar pairs from c to end; returns end.
+function expPairs(
+  two: bool, m3: i32, p: usize, pe: usize, q: usize, pf: usize, c: i32, end: i32,
+  rawU: f64, mu: f64, rawV: f64, mv: f64, rT: f64, scaled: bool,
+): i32 {
+  for (; c + 2 <= end; c += 2) {
+    const o = <usize>c << 3;
+    expS1(p, pe, o, rawU, mu, rT, scaled, false, false);
+    const du0 = gD;
+    expS1(p, pe, o + 8, rawU, mu, rT, scaled, false, true);
+    const du1 = gD;
+    if (two) {
+      expS1(q, pf, o, rawV, mv, rT, scaled, true, false);
+      if (m3) cTerm(m3, du0, gD, gE, false);
+      expS1(q, pf, o + 8, rawV, mv, rT, scaled, true, true);
+      if (m3) cTerm(m3, du1, gD, gE, true);
+    }
+  }
+  return c;
+}
+
 // @ts-ignore: decorator
 @inline function exps(
-  two: bool, p: usize, pe: usize, q: usize, pf: usize, n: i32,
+  two: bool, m3: i32, p: usize, pe: usize, q: usize, pf: usize, n: i32,
   rawU: f64, mu: f64, rawV: f64, mv: f64, rT: f64, scaled: bool, vec: bool,
 ): void {
   kReset();
@@ -370,13 +425,15 @@ function expS1(p: usize, pe: usize, o: usize, raw: f64, m: f64, rT: f64, scaled:
   if (ASC_FEATURE_SIMD && vec) {
     const zero = f64x2.splat(0);
     const one = kv(kONE);
+    const ninf = f64x2.splat(-Infinity);
+    const least = f64x2.splat(LEAST);
     const muv = f64x2.splat(mu);
     const mvv = f64x2.splat(mv);
     const tv = f64x2.splat(rT);
     let vn = zero, wn = zero;
     while (c + 4 <= P) {
       const end = min(c + BLK, P);
-      let vr = zero, wr = zero;
+      let vr = zero, wr = zero, vc = zero;
       for (; c + 4 <= end; c += 4) {
         const o = <usize>c << 3;
         const d0 = dV(p, o, muv, tv, scaled);
@@ -402,21 +459,21 @@ function expS1(p: usize, pe: usize, o: usize, raw: f64, m: f64, rT: f64, scaled:
           const s1 = f64x2.eq(h1, zero);
           wr = f64x2.add(f64x2.add(wr, v128.andnot(f0, s0)), v128.andnot(f1, s1));
           wn = f64x2.add(f64x2.add(wn, v128.and(one, s0)), v128.and(one, s1));
+          if (m3) {
+            // cTerm of both pairs
+            const x0 = v128.andnot(f64x2.mul(f64x2.pmax(f0, least), m3 == 1 ? d0 : f64x2.sub(h0, d0)), f64x2.eq(h0, ninf));
+            const x1 = v128.andnot(f64x2.mul(f64x2.pmax(f1, least), m3 == 1 ? d1 : f64x2.sub(h1, d1)), f64x2.eq(h1, ninf));
+            vc = f64x2.add(f64x2.add(vc, x0), x1);
+          }
         }
       }
       bA0 = f64x2.extract_lane(vr, 0);
       bA1 = f64x2.extract_lane(vr, 1);
       bB0 = f64x2.extract_lane(wr, 0);
       bB1 = f64x2.extract_lane(wr, 1);
-      for (; c + 2 <= end; c += 2) {
-        const o = <usize>c << 3;
-        expS1(p, pe, o, rawU, mu, rT, scaled, false, false);
-        expS1(p, pe, o + 8, rawU, mu, rT, scaled, false, true);
-        if (two) {
-          expS1(q, pf, o, rawV, mv, rT, scaled, true, false);
-          expS1(q, pf, o + 8, rawV, mv, rT, scaled, true, true);
-        }
-      }
+      bC0 = f64x2.extract_lane(vc, 0);
+      bC1 = f64x2.extract_lane(vc, 1);
+      c = expPairs(two, m3, p, pe, q, pf, c, end, rawU, mu, rawV, mv, rT, scaled);
       kFold();
     }
     nT0 += f64x2.extract_lane(vn, 0);
@@ -425,41 +482,42 @@ function expS1(p: usize, pe: usize, o: usize, raw: f64, m: f64, rT: f64, scaled:
     nV1 += f64x2.extract_lane(wn, 1);
   }
   while (c < P) {
-    const end = min(c + BLK, P);
-    for (; c + 2 <= end; c += 2) {
-      const o = <usize>c << 3;
-      expS1(p, pe, o, rawU, mu, rT, scaled, false, false);
-      expS1(p, pe, o + 8, rawU, mu, rT, scaled, false, true);
-      if (two) {
-        expS1(q, pf, o, rawV, mv, rT, scaled, true, false);
-        expS1(q, pf, o + 8, rawV, mv, rT, scaled, true, true);
-      }
-    }
+    c = expPairs(two, m3, p, pe, q, pf, c, min(c + BLK, P), rawU, mu, rawV, mv, rT, scaled);
     kFold();
   }
   let rs = kTotalA();
   let rt = kTotalB();
+  let rc = kTotalC();
   if (c < n) {
     const o = <usize>c << 3;
     expS1(p, pe, o, rawU, mu, rT, scaled, false, false);
     rs += bA0;
     if (two) {
+      const du = gD;
       expS1(q, pf, o, rawV, mv, rT, scaled, true, false);
       rt += bB0;
+      if (m3) {
+        cTerm(m3, du, gD, gE, false);
+        rc += bC0;
+      }
     }
   }
   gRest = rs;
   gTies = nT0 + nT1;
   gRestV = rt;
   gTiesV = nV0 + nV1;
+  gCsum = rc;
 }
+
+// The sum c of sweep 2 (cTerm's terms).
+let gCsum: f64 = 0;
 
 function expSweep(p: usize, pe: usize, n: i32, raw: f64, m: f64, rT: f64, scaled: bool, vec: bool): void {
-  exps(false, p, pe, 0, 0, n, raw, m, 0, 0, rT, scaled, vec);
+  exps(false, 0, p, pe, 0, 0, n, raw, m, 0, 0, rT, scaled, vec);
 }
 
-function expSweep2(p: usize, pe: usize, q: usize, pf: usize, n: i32, rawU: f64, mu: f64, rawV: f64, mv: f64, rT: f64, scaled: bool, vec: bool): void {
-  exps(true, p, pe, q, pf, n, rawU, mu, rawV, mv, rT, scaled, vec);
+function expSweep2(m3: i32, p: usize, pe: usize, q: usize, pf: usize, n: i32, rawU: f64, mu: f64, rawV: f64, mv: f64, rT: f64, scaled: bool, vec: bool): void {
+  exps(true, m3, p, pe, q, pf, n, rawU, mu, rawV, mv, rT, scaled, vec);
 }
 
 let gL1: f64 = 0;
@@ -530,8 +588,7 @@ function termS(
 }
 
 // A block's scalar pairs from c to end, added to its lane sums; returns end.
-// @ts-ignore: decorator
-@inline function termPairs(
+function termPairs(
   M: i32, pz: usize, pt: usize, pe: usize, pf: usize, pcw: usize, c: i32, end: i32,
   rawU: f64, mu: f64, rawV: f64, mv: f64, rT: f64, scaled: bool, tl: bool, plainLp: bool, smooth: bool, cw: bool,
   keep: f64, add: f64, rsu: f64, rsv: f64, lsu: f64, lp0: f64, beta: f64, bq: f64,
@@ -722,7 +779,7 @@ function zeroRow(pe: usize, n: i32): void {
 
 // @ts-ignore: decorator
 @inline function rowLoss(
-  M: i32, pz: usize, pt: usize, pe: usize, pf: usize, pcw: usize, n: i32, vec: bool,
+  M: i32, m3: i32, pz: usize, pt: usize, pe: usize, pf: usize, pcw: usize, n: i32, vec: bool,
   rawU: f64, mu: f64, rawV: f64, mv: f64, rT: f64, scaled: bool, tl: bool, smooth: bool, cw: bool,
   keep: f64, add: f64, beta: f64, grad: bool, ws: f64,
 ): f64 {
@@ -739,6 +796,14 @@ function zeroRow(pe: usize, n: i32): void {
     lsu = log1pU((gTies - 1) + gRest);
   }
   const rsu = 1 / su;
+  if (m3) {
+    // sum c holds sv times the terms; S = sum p = sv/sv
+    const S = (gTiesV + gRestV) * rsv;
+    const B = gCsum * rsv;
+    const L = M == CE ? S * lsu - B : B + S * (lsu + lp0);
+    if (grad) gradCt(pt, pe, pf, pcw, n, vec, true, rsv, false, false, keep, add, (keep * ((gTiesV + gRestV) * rsv) + <f64>n * add) * rsu, ws);
+    return L;
+  }
   const bq = 1 - beta;
   const fuse = grad && (M == CE || M == KL) && tl && !cw;
   gFuse = fuse;
@@ -893,7 +958,7 @@ let gL0: f64 = 0;
  * into gL0 and gL1.
  */
 function rows2(
-  M: i32, z: usize, t: usize, e: usize, pf: usize, pcw: usize, n: i32, mu: v128, mv: v128, rT: f64, scaled: bool,
+  M: i32, m3: i32, z: usize, t: usize, e: usize, pf: usize, pcw: usize, n: i32, mu: v128, mv: v128, rT: f64, scaled: bool,
   tl: bool, smooth: bool, cw: bool, keep: f64, add: f64, beta: f64, grad: bool, ws: v128,
 ): void {
   const row = <usize>n << 3;
@@ -901,8 +966,10 @@ function rows2(
   const one = kv(kONE);
   const tv = f64x2.splat(rT);
   const P = n & ~1;
-  // sweep 2: rest and ties of the student (vr, vn) and the teacher (wr, wn), in order
-  let vr = zero, vn = zero, wr = zero, wn = zero;
+  const ninf = f64x2.splat(-Infinity);
+  const least = f64x2.splat(LEAST);
+  // sweep 2: rest and ties of the student (vr, vn) and the teacher (wr, wn), cTerm's sum (vc), in order
+  let vr = zero, vn = zero, wr = zero, wn = zero, vc = zero;
   let c = 0;
   for (; c < P; c += 2) {
     // classes c (d0) and c + 1 (d1) of both rows, from one load per row
@@ -928,11 +995,17 @@ function rows2(
       const s1 = f64x2.eq(h1, zero);
       wr = f64x2.add(f64x2.add(wr, v128.andnot(f0, s0)), v128.andnot(f1, s1));
       wn = f64x2.add(f64x2.add(wn, v128.and(one, s0)), v128.and(one, s1));
+      if (m3) {
+        const x0 = v128.andnot(f64x2.mul(f64x2.pmax(f0, least), m3 == 1 ? d0 : f64x2.sub(h0, d0)), f64x2.eq(h0, ninf));
+        const x1 = v128.andnot(f64x2.mul(f64x2.pmax(f1, least), m3 == 1 ? d1 : f64x2.sub(h1, d1)), f64x2.eq(h1, ninf));
+        vc = f64x2.add(f64x2.add(vc, x0), x1);
+      }
     }
   }
   // kFold and kTotal of one block: 0 + the block's sum
   vr = f64x2.add(zero, vr);
   wr = f64x2.add(zero, wr);
+  vc = f64x2.add(zero, vc);
   if (c < n) {
     const o = <usize>c << 3;
     const d = dA(z, row, o, mu, tv, scaled);
@@ -948,6 +1021,7 @@ function rows2(
       const kt = f64x2.eq(h, zero);
       wr = f64x2.add(wr, v128.andnot(y, kt));
       wn = f64x2.add(wn, v128.and(one, kt));
+      if (m3) vc = f64x2.add(vc, v128.andnot(f64x2.mul(f64x2.pmax(y, least), m3 == 1 ? d : f64x2.sub(h, d)), f64x2.eq(h, ninf)));
     }
   }
   // rowLoss's constants
@@ -966,13 +1040,27 @@ function rows2(
     lsu = r0();
   }
   const rsu = f64x2.div(one, su);
+  if (m3) {
+    // rowLoss's m3 path: the loss from sum c, then only the gradient
+    const S = f64x2.mul(sv, rsv);
+    const B = f64x2.mul(vc, rsv);
+    const L = m3 == 1 ? f64x2.sub(f64x2.mul(S, lsu), B) : f64x2.add(B, f64x2.mul(S, f64x2.add(lsu, lp0)));
+    gL0 = f64x2.extract_lane(L, 0);
+    gL1 = f64x2.extract_lane(L, 1);
+    if (grad) {
+      const k = f64x2.mul(f64x2.add(f64x2.mul(f64x2.splat(keep), S), f64x2.splat(<f64>n * add)), rsu);
+      for (c = 0; c < n; c++) {
+        const o = <usize>c << 3;
+        stA(e, row, o, f64x2.mul(f64x2.sub(f64x2.mul(ldA(e, row, o), k), f64x2.mul(ldA(pf, row, o), rsv)), ws));
+      }
+    }
+    return;
+  }
   const bq = 1 - beta;
   const fuse = grad && (M == CE || M == KL) && tl && !cw;
   let fk = zero;
   if (fuse) fk = f64x2.mul(f64x2.add(f64x2.mul(f64x2.splat(keep), f64x2.mul(sv, rsv)), f64x2.splat(<f64>n * add)), rsu);
   // sweep 3: termS's terms, in order
-  const ninf = f64x2.splat(-Infinity);
-  const least = f64x2.splat(LEAST);
   const kp = f64x2.splat(keep), ad = f64x2.splat(add), bv = f64x2.splat(beta), bqv = f64x2.splat(bq);
   let va = zero, vb = zero;
   for (c = 0; c < n; c++) {
@@ -1071,6 +1159,9 @@ export function distill(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize
   const rT = 1 / T;
   const T2 = T * T;
   const pf = pcw + (<usize>C << 3);
+  // ce and kl against teacher logits without smoothing or class weights sum their terms in sweep 2
+  // (sum c, cTerm): sweep 3 is then only the gradient.
+  const m3 = tl && !smooth && !cw ? (mode == CE ? 1 : mode == KL ? 2 : 0) : 0;
   gSeq = C < SMALLD;
   sumReset();
   for (let r = 0; r < rows; ) {
@@ -1081,10 +1172,7 @@ export function distill(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize
       const mu = gMu2;
       const mv = gMv2;
       const ws = f64x2.mul(f64x2.mul(pair(w0, w1), f64x2.splat(gscale)), f64x2.splat(T));
-      if (mode == CE) rows2(CE, pz + off, pt + off, pg + off, pf, pcw, C, mu, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);
-      else if (mode == KL) rows2(KL, pz + off, pt + off, pg + off, pf, pcw, C, mu, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);
-      else if (mode == RKL) rows2(RKL, pz + off, pt + off, pg + off, pf, pcw, C, mu, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);
-      else rows2(JS, pz + off, pt + off, pg + off, pf, pcw, C, mu, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);
+      rows2(mode, m3, pz + off, pt + off, pg + off, pf, pcw, C, mu, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);
       finishRow(pout, r, w0, gL0 * T2);
       finishRow(pout, r + 1, w1, gL1 * T2);
       r += 2;
@@ -1109,18 +1197,14 @@ export function distill(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize
     const vec = ASC_FEATURE_SIMD && finU && finV && !gSeq;
     const mu = finU ? rawU : 0;
     const mv = finV ? rawV : 0;
-    if (!ASC_FEATURE_SIMD) exps(tl, z, e, t, pf, C, rawU, mu, rawV, mv, rT, scaled, vec);
-    else if (tl) expSweep2(z, e, t, pf, C, rawU, mu, rawV, mv, rT, scaled, vec);
+    if (!ASC_FEATURE_SIMD) exps(tl, m3, z, e, t, pf, C, rawU, mu, rawV, mv, rT, scaled, vec);
+    else if (tl) expSweep2(m3, z, e, t, pf, C, rawU, mu, rawV, mv, rT, scaled, vec);
     else expSweep(z, e, C, rawU, mu, rT, scaled, vec);
     const ws = w * gscale * T;
-    let L: f64;
-    // The scalar build takes one copy of the row's code for every mode (size: the SIMD build's four
-    // specialized copies would double it).
-    if (!ASC_FEATURE_SIMD) L = rowLoss(mode, z, t, e, pf, pcw, C, vec, rawU, mu, rawV, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);
-    else if (mode == CE) L = rowLoss(CE, z, t, e, pf, pcw, C, vec, rawU, mu, rawV, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);
-    else if (mode == KL) L = rowLoss(KL, z, t, e, pf, pcw, C, vec, rawU, mu, rawV, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);
-    else if (mode == RKL) L = rowLoss(RKL, z, t, e, pf, pcw, C, vec, rawU, mu, rawV, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);
-    else L = rowLoss(JS, z, t, e, pf, pcw, C, vec, rawU, mu, rawV, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);
+    // One copy of the row's code for every mode (the mode is a run-time value in the terms' loop): the
+    // common case, ce and kl against teacher logits, skips that loop (m3); specialized copies per mode
+    // cost 5.8 KB of the SIMD module.
+    const L = rowLoss(mode, m3, z, t, e, pf, pcw, C, vec, rawU, mu, rawV, mv, rT, scaled, tl, smooth, cw, keep, add, beta, grad, ws);
     finishRow(pout, r, w, L * T2);
     r++;
   }
