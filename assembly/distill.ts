@@ -748,6 +748,25 @@ function gradCt(pt: usize, pe: usize, pf: usize, pcw: usize, n: i32, vec: bool, 
   }
 }
 
+/** gradCt for teacher logits without smoothing or class weights: g = (e k - f/sv) ws, four a step. */
+function gradTeacher(pe: usize, pf: usize, n: i32, vec: bool, rsv: f64, k: f64, ws: f64): void {
+  let c = 0;
+  if (ASC_FEATURE_SIMD && vec) {
+    const kk = f64x2.splat(k), w = f64x2.splat(ws), rs = f64x2.splat(rsv);
+    for (; c + 4 <= n; c += 4) {
+      const o = <usize>c << 3;
+      const a = f64x2.mul(f64x2.sub(f64x2.mul(v128.load(pe + o), kk), f64x2.mul(v128.load(pf + o), rs)), w);
+      const b = f64x2.mul(f64x2.sub(f64x2.mul(v128.load(pe + o, 16), kk), f64x2.mul(v128.load(pf + o, 16), rs)), w);
+      v128.store(pe + o, a);
+      v128.store(pe + o, b, 16);
+    }
+  }
+  for (; c < n; c++) {
+    const o = <usize>c << 3;
+    store<f64>(pe + o, (load<f64>(pe + o) * k - load<f64>(pf + o) * rsv) * ws);
+  }
+}
+
 /** reverse-kl, js: g = (q a - q K) ws over q a at pe and q at pf. */
 function gradQa(pe: usize, pf: usize, n: i32, vec: bool, K: f64, ws: f64): void {
   let c = 0;
@@ -801,7 +820,7 @@ function zeroRow(pe: usize, n: i32): void {
     const S = (gTiesV + gRestV) * rsv;
     const B = gCsum * rsv;
     const L = M == CE ? S * lsu - B : B + S * (lsu + lp0);
-    if (grad) gradCt(pt, pe, pf, pcw, n, vec, true, rsv, false, false, keep, add, (keep * ((gTiesV + gRestV) * rsv) + <f64>n * add) * rsu, ws);
+    if (grad) gradTeacher(pe, pf, n, vec, rsv, (keep * ((gTiesV + gRestV) * rsv) + <f64>n * add) * rsu, ws);
     return L;
   }
   const bq = 1 - beta;
