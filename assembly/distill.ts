@@ -18,10 +18,13 @@
 // where the teacher has none) gets its gradient's limits: +Infinity there, -Infinity where both have
 // mass, 0 where the student has none.
 //
-// Sums run in two lanes (even and odd classes) added pair by pair, then the lanes, then an odd last
-// class. The SIMD build's vector sweeps (two pairs a step) and the scalar twins (the scalar build,
-// rows with an infinite maximum, the classes after the last step of four) do the same operations in
-// the same order: both builds give the same bits.
+// Sweeps per row: the maxima (and NaN checks); e^du, e^dv and their sums; the terms; the gradient. For
+// ce and kl against teacher logits without smoothing or class weights the exp sweep also sums the
+// terms (times sv, cTerm) and the terms' sweep is skipped. Sums run in two lanes over blocks of 64
+// classes with Kahan lane sums ("Row sums" below); rows of fewer than 32 classes in order, and in the
+// SIMD build two such rows at once across the lanes (rows2). The vector sweeps and their scalar twins
+// (the scalar build, rows with an infinite maximum, leftover classes) do the same operations in the
+// same order: both builds give the same bits.
 //
 // Returns -1, or the index of the first bad element in the chunk as softmax.ts does (1 = logits,
 // 2 = targets, 3 = weight at RES + 16); the compensated sum of weighted row losses at RES.
@@ -324,7 +327,7 @@ function kFold(): void {
   bC1 = 0;
 }
 
-// The sums a and b with their lanes combined.
+// The sums a, b and c with their lanes combined.
 // @ts-ignore: decorator
 @inline function kTotalA(): f64 {
   return kSa0 + kSa1 - (kKa0 + kKa1);

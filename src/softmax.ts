@@ -1,4 +1,5 @@
-// softmaxCrossEntropy (CE or KL) and entropy: validate, stream whole rows through the arena, reduce.
+// softmaxCrossEntropy (CE, KL, and the distillation forms of assembly/distill.ts) and entropy: validate,
+// stream whole rows through the arena, reduce.
 // Rows longer than MAX_SLOT (2^20 classes; 2^19 for distillation, which needs a row of scratch) go to
 // the reference, which needs no arena.
 import { MAX_SLOT } from './arena.js';
