@@ -515,12 +515,10 @@ function expPairs(
 // The sum c of sweep 2 (cTerm's terms).
 let gCsum: f64 = 0;
 
-function expSweep(p: usize, pe: usize, n: i32, raw: f64, m: f64, rT: f64, scaled: bool, vec: bool): void {
-  exps(false, 0, p, pe, 0, 0, n, raw, m, 0, 0, rT, scaled, vec);
-}
-
-function expSweep2(m3: i32, p: usize, pe: usize, q: usize, pf: usize, n: i32, rawU: f64, mu: f64, rawV: f64, mv: f64, rT: f64, scaled: bool, vec: bool): void {
-  exps(true, m3, p, pe, q, pf, n, rawU, mu, rawV, mv, rT, scaled, vec);
+// One copy for both target forms (the teacher's part a run-time choice in the loop): 2 KB smaller than
+// a copy per form, and measured as fast.
+function expSweep(two: bool, m3: i32, p: usize, pe: usize, q: usize, pf: usize, n: i32, rawU: f64, mu: f64, rawV: f64, mv: f64, rT: f64, scaled: bool, vec: bool): void {
+  exps(two, m3, p, pe, q, pf, n, rawU, mu, rawV, mv, rT, scaled, vec);
 }
 
 let gL1: f64 = 0;
@@ -1219,9 +1217,7 @@ export function distill(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize
     const vec = ASC_FEATURE_SIMD && finU && finV && !gSeq;
     const mu = finU ? rawU : 0;
     const mv = finV ? rawV : 0;
-    if (!ASC_FEATURE_SIMD) exps(tl, m3, z, e, t, pf, C, rawU, mu, rawV, mv, rT, scaled, vec);
-    else if (tl) expSweep2(m3, z, e, t, pf, C, rawU, mu, rawV, mv, rT, scaled, vec);
-    else expSweep(z, e, C, rawU, mu, rT, scaled, vec);
+    expSweep(tl, m3, z, e, t, pf, C, rawU, mu, rawV, mv, rT, scaled, vec);
     const ws = w * gscale * T;
     // One copy of the row's code for every mode (the mode is a run-time value in the terms' loop): the
     // common case, ce and kl against teacher logits, skips that loop (m3); specialized copies per mode
