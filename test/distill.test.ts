@@ -195,6 +195,11 @@ describe.each(BACKENDS)('distillation on %s', (_name, make) => {
     expect(Array.from(g.subarray(0, 4))).toEqual([-Infinity, -Infinity, Infinity, Infinity]);
     expect(Array.from(g.subarray(4)).every(Number.isFinite)).toBe(true);
     expect(g[6]).toBe(0);
+    // a student masked where the teacher is not: forward KL is +Infinity, reverse KL finite
+    const zm = f64([-Infinity, 0, 1, 2]);
+    const sm = f64([1, 0, 1, 2]);
+    expect(k.softmaxCrossEntropy(zm, sm, C, { mode: 'kl', targetLogits: true })).toBe(Infinity);
+    expect(Number.isFinite(k.softmaxCrossEntropy(zm, sm, C, { mode: 'reverse-kl', targetLogits: true }))).toBe(true);
     const js = k.softmaxCrossEntropy(z, s, C, { mode: 'js', targetLogits: true, reduction: 'none', grad: g });
     expect(js.every(Number.isFinite) && g.every(Number.isFinite)).toBe(true);
     expect(js[0]).toBeLessThanOrEqual(Math.LN2);
