@@ -40,7 +40,6 @@ import {
   expPlainV,
   kINF,
   kONE,
-  kTWO,
   kv,
   ldS,
   ldV,
@@ -60,7 +59,7 @@ import {
   sumReset,
   sumStore,
 } from './math';
-import { exp2, expAny, finishRow, limitZ, log1pU, nanLogit, pair, rowWeight } from './softmax';
+import { badTarget, exp2, expAny, finishRow, limitZ, log1pU, log1pUV, nanLogit, pair, rowWeight } from './softmax';
 
 // flags: write the gradient; targets are teacher logits; class weights given; the mode in bits 3-4.
 const GRAD = 1;
@@ -163,14 +162,6 @@ function probsOk(p: usize, n: i32): bool {
     ok = ok && t >= 0 && t < Infinity;
   }
   return ok;
-}
-
-function firstBadProb(p: usize, n: i32): i32 {
-  for (let c = 0; c < n; c++) {
-    const t = load<f64>(p + (<usize>c << 3));
-    if (!(t >= 0 && t < Infinity)) return c;
-  }
-  return 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -413,8 +404,9 @@ function expPairs(
   return c;
 }
 
-// @ts-ignore: decorator
-@inline function exps(
+// One copy for both target forms (the teacher's part a run-time choice in the loop): 2 KB smaller than
+// a copy per form, and measured as fast.
+function expSweep(
   two: bool, m3: i32, p: usize, pe: usize, q: usize, pf: usize, n: i32,
   rawU: f64, mu: f64, rawV: f64, mv: f64, rT: f64, scaled: bool, vec: bool,
 ): void {
@@ -515,22 +507,13 @@ function expPairs(
 // The sum c of sweep 2 (cTerm's terms).
 let gCsum: f64 = 0;
 
-// One copy for both target forms (the teacher's part a run-time choice in the loop): 2 KB smaller than
-// a copy per form, and measured as fast.
-function expSweep(two: bool, m3: i32, p: usize, pe: usize, q: usize, pf: usize, n: i32, rawU: f64, mu: f64, rawV: f64, mv: f64, rT: f64, scaled: bool, vec: bool): void {
-  exps(two, m3, p, pe, q, pf, n, rawU, mu, rawV, mv, rT, scaled, vec);
-}
-
 let gL1: f64 = 0;
 
-/** log1pU of a, and of b into gL1: one vector log in the SIMD build, log1pU's operations per lane. */
+/** log1pU of a, and of b into gL1: one vector log in the SIMD build. */
 function log1p2(a: f64, b: f64): f64 {
   if (ASC_FEATURE_SIMD) {
     const x = pair(a, b);
-    const one = kv(kONE);
-    const u = f64x2.add(one, x);
-    const c = f64x2.div(v128.bitselect(f64x2.sub(one, f64x2.sub(u, x)), f64x2.sub(x, f64x2.sub(u, one)), f64x2.ge(u, kv(kTWO))), u);
-    log2V(u, c, u, c, true);
+    log1pUV(x, x);
     const y = r0();
     gL1 = f64x2.extract_lane(y, 1);
     return f64x2.extract_lane(y, 0);
@@ -545,8 +528,8 @@ function log1p2(a: f64, b: f64): f64 {
 
 let gA: f64 = 0;
 let gB: f64 = 0;
-// ce, kl with the gradient's k = S/su known before sweep 3 (teacher logits, no class weights: S = sum p'
-// = keep sv/sv + C add, times 1/su): the gradient (e k - ct) ws is written in sweep 3.
+// ce, kl against teacher logits without class weights: the gradient (e k - ct) ws, k known before
+// sweep 3 (rowLoss's kT), is written in sweep 3.
 let gFuse: bool = false;
 let gFK: f64 = 0;
 let gFWs: f64 = 0;
@@ -635,75 +618,75 @@ function termPairs(
       let vb = zero;
       // termS for two pairs at once, added pair by pair
       for (; c + 4 <= end; c += 4) {
-    const o = <usize>c << 3;
-      const du0 = dV(pz, o, muv, tv, scaled);
-    const du1 = dV(pz, o + 16, muv, tv, scaled);
-    const p0 = pV(pt, pf, o, tl, rsvv, smooth, kp, ad);
-    const p1 = pV(pt, pf, o + 16, tl, rsvv, smooth, kp, ad);
-    let lp0v = du0, lp1v = du1;
-    if (M != CE || plainLp) {
-      if (plainLp) {
-        lp0v = dV(pt, o, mvv, tv, scaled);
-        lp1v = dV(pt, o + 16, mvv, tv, scaled);
-        if (M == JS) {
-          lp0v = f64x2.add(lp0v, lp0s);
-          lp1v = f64x2.add(lp1v, lp0s);
+        const o = <usize>c << 3;
+        const du0 = dV(pz, o, muv, tv, scaled);
+        const du1 = dV(pz, o + 16, muv, tv, scaled);
+        const p0 = pV(pt, pf, o, tl, rsvv, smooth, kp, ad);
+        const p1 = pV(pt, pf, o + 16, tl, rsvv, smooth, kp, ad);
+        let lp0v = du0, lp1v = du1;
+        if (M != CE || plainLp) {
+          if (plainLp) {
+            lp0v = dV(pt, o, mvv, tv, scaled);
+            lp1v = dV(pt, o + 16, mvv, tv, scaled);
+            if (M == JS) {
+              lp0v = f64x2.add(lp0v, lp0s);
+              lp1v = f64x2.add(lp1v, lp0s);
+            }
+          } else {
+            logAny2(p0, p1);
+            lp0v = r0();
+            lp1v = r1();
+          }
         }
-      } else {
-        logAny2(p0, p1);
-        lp0v = r0();
-        lp1v = r1();
-      }
-    }
-    if (M == CE || M == KL) {
-      const ct0 = ctV(p0, pcw, o, cw);
-      const ct1 = ctV(p1, pcw, o + 16, cw);
-      va = f64x2.add(f64x2.add(va, ct0), ct1);
-      // termS's zero and cc
-      let z0 = plainLp ? f64x2.eq(lp0v, ninf) : f64x2.eq(p0, zero);
-      let z1 = plainLp ? f64x2.eq(lp1v, ninf) : f64x2.eq(p1, zero);
-      if (cw) {
-        z0 = v128.or(z0, f64x2.eq(v128.load(pcw + o), zero));
-        z1 = v128.or(z1, f64x2.eq(v128.load(pcw + o, 16), zero));
-      }
-      // nzV(cc, x) with cc = 0 exactly where z is set, else max(ct, LEAST) > 0: one mask
-      const c0 = f64x2.pmax(ct0, least);
-      const c1 = f64x2.pmax(ct1, least);
-      const x0 = M == CE ? du0 : f64x2.sub(lp0v, du0);
-      const x1 = M == CE ? du1 : f64x2.sub(lp1v, du1);
-      vb = f64x2.add(f64x2.add(vb, v128.andnot(f64x2.mul(c0, x0), z0)), v128.andnot(f64x2.mul(c1, x1), z1));
-      if (fuse) {
-        v128.store(pe + o, f64x2.mul(f64x2.sub(f64x2.mul(v128.load(pe + o), fk), ct0), fws));
-        v128.store(pe + o, f64x2.mul(f64x2.sub(f64x2.mul(v128.load(pe + o, 16), fk), ct1), fws), 16);
-      }
-    } else {
-      const q0 = f64x2.mul(v128.load(pe + o), rsuv);
-      const q1 = f64x2.mul(v128.load(pe + o, 16), rsuv);
-      let t0: v128, t1: v128;
-      if (M == RKL) {
-        const c0 = v128.andnot(f64x2.pmax(q0, least), f64x2.eq(du0, ninf));
-        const c1 = v128.andnot(f64x2.pmax(q1, least), f64x2.eq(du1, ninf));
-        t0 = nzV(c0, f64x2.sub(du0, lp0v));
-        t1 = nzV(c1, f64x2.sub(du1, lp1v));
-        va = f64x2.add(f64x2.add(va, q0), q1);
-      } else {
-        const bp0 = f64x2.mul(bv, p0);
-        const bp1 = f64x2.mul(bv, p1);
-        const cq0 = f64x2.mul(bqv, q0);
-        const cq1 = f64x2.mul(bqv, q1);
-        logAny2(f64x2.add(bp0, cq0), f64x2.add(bp1, cq1));
-        const lm0 = r0();
-        const lm1 = r1();
-        t0 = nzV(cq0, f64x2.sub(f64x2.sub(du0, lsuv), lm0));
-        t1 = nzV(cq1, f64x2.sub(f64x2.sub(du1, lsuv), lm1));
-        va = f64x2.add(f64x2.add(va, nzV(bp0, f64x2.sub(lp0v, lm0))), nzV(bp1, f64x2.sub(lp1v, lm1)));
-      }
-      vb = f64x2.add(f64x2.add(vb, t0), t1);
-      v128.store(pe + o, t0);
-      v128.store(pe + o, t1, 16);
-      v128.store(pf + o, q0);
-      v128.store(pf + o, q1, 16);
-    }
+        if (M == CE || M == KL) {
+          const ct0 = ctV(p0, pcw, o, cw);
+          const ct1 = ctV(p1, pcw, o + 16, cw);
+          va = f64x2.add(f64x2.add(va, ct0), ct1);
+          // termS's zero and cc
+          let z0 = plainLp ? f64x2.eq(lp0v, ninf) : f64x2.eq(p0, zero);
+          let z1 = plainLp ? f64x2.eq(lp1v, ninf) : f64x2.eq(p1, zero);
+          if (cw) {
+            z0 = v128.or(z0, f64x2.eq(v128.load(pcw + o), zero));
+            z1 = v128.or(z1, f64x2.eq(v128.load(pcw + o, 16), zero));
+          }
+          // nzV(cc, x) with cc = 0 exactly where z is set, else max(ct, LEAST) > 0: one mask
+          const c0 = f64x2.pmax(ct0, least);
+          const c1 = f64x2.pmax(ct1, least);
+          const x0 = M == CE ? du0 : f64x2.sub(lp0v, du0);
+          const x1 = M == CE ? du1 : f64x2.sub(lp1v, du1);
+          vb = f64x2.add(f64x2.add(vb, v128.andnot(f64x2.mul(c0, x0), z0)), v128.andnot(f64x2.mul(c1, x1), z1));
+          if (fuse) {
+            v128.store(pe + o, f64x2.mul(f64x2.sub(f64x2.mul(v128.load(pe + o), fk), ct0), fws));
+            v128.store(pe + o, f64x2.mul(f64x2.sub(f64x2.mul(v128.load(pe + o, 16), fk), ct1), fws), 16);
+          }
+        } else {
+          const q0 = f64x2.mul(v128.load(pe + o), rsuv);
+          const q1 = f64x2.mul(v128.load(pe + o, 16), rsuv);
+          let t0: v128, t1: v128;
+          if (M == RKL) {
+            const c0 = v128.andnot(f64x2.pmax(q0, least), f64x2.eq(du0, ninf));
+            const c1 = v128.andnot(f64x2.pmax(q1, least), f64x2.eq(du1, ninf));
+            t0 = nzV(c0, f64x2.sub(du0, lp0v));
+            t1 = nzV(c1, f64x2.sub(du1, lp1v));
+            va = f64x2.add(f64x2.add(va, q0), q1);
+          } else {
+            const bp0 = f64x2.mul(bv, p0);
+            const bp1 = f64x2.mul(bv, p1);
+            const cq0 = f64x2.mul(bqv, q0);
+            const cq1 = f64x2.mul(bqv, q1);
+            logAny2(f64x2.add(bp0, cq0), f64x2.add(bp1, cq1));
+            const lm0 = r0();
+            const lm1 = r1();
+            t0 = nzV(cq0, f64x2.sub(f64x2.sub(du0, lsuv), lm0));
+            t1 = nzV(cq1, f64x2.sub(f64x2.sub(du1, lsuv), lm1));
+            va = f64x2.add(f64x2.add(va, nzV(bp0, f64x2.sub(lp0v, lm0))), nzV(bp1, f64x2.sub(lp1v, lm1)));
+          }
+          vb = f64x2.add(f64x2.add(vb, t0), t1);
+          v128.store(pe + o, t0);
+          v128.store(pe + o, t1, 16);
+          v128.store(pf + o, q0);
+          v128.store(pf + o, q1, 16);
+        }
       }
       bA0 = f64x2.extract_lane(va, 0);
       bA1 = f64x2.extract_lane(va, 1);
@@ -804,31 +787,35 @@ function zeroRow(pe: usize, n: i32): void {
   keep: f64, add: f64, beta: f64, grad: bool, ws: f64,
 ): f64 {
   const su = gTies + gRest;
+  const sv = gTiesV + gRestV;
   let lsu: f64;
   let rsv: f64 = 0;
   let lp0: f64 = 0;
   const plainLp = tl && !smooth;
   if (tl) {
-    rsv = 1 / (gTiesV + gRestV);
+    rsv = 1 / sv;
     lsu = log1p2((gTies - 1) + gRest, (gTiesV - 1) + gRestV);
     if (plainLp) lp0 = -gL1;
   } else {
     lsu = log1pU((gTies - 1) + gRest);
   }
   const rsu = 1 / su;
+  // Teacher logits: S = sum p' = keep sv/sv + C add is known before the terms, and so is the ce/kl
+  // gradient's k = S/su.
+  const S = sv * rsv;
+  const kT = (keep * S + <f64>n * add) * rsu;
   if (m3) {
-    // sum c holds sv times the terms; S = sum p = sv/sv
-    const S = (gTiesV + gRestV) * rsv;
+    // sum c holds sv times the terms
     const B = gCsum * rsv;
     const L = M == CE ? S * lsu - B : B + S * (lsu + lp0);
-    if (grad) gradTeacher(pe, pf, n, vec, rsv, (keep * ((gTiesV + gRestV) * rsv) + <f64>n * add) * rsu, ws);
+    if (grad) gradTeacher(pe, pf, n, vec, rsv, kT, ws);
     return L;
   }
   const bq = 1 - beta;
   const fuse = grad && (M == CE || M == KL) && tl && !cw;
   gFuse = fuse;
   if (fuse) {
-    gFK = (keep * ((gTiesV + gRestV) * rsv) + <f64>n * add) * rsu;
+    gFK = kT;
     gFWs = ws;
   }
   termSweep(M, pz, pt, pe, pf, pcw, n, vec, rawU, mu, rawV, mv, rT, scaled, tl, plainLp, smooth, cw, keep, add, rsu, rsv, lsu, lp0, beta, bq);
@@ -837,13 +824,10 @@ function zeroRow(pe: usize, n: i32): void {
   else if (M == KL) L = gB + gA * (lsu + lp0);
   else if (M == RKL) L = gB - gA * (lsu + lp0);
   else L = gA + gB;
-  if (grad) {
-    if (M == CE || M == KL) {
-      if (!fuse) gradCt(pt, pe, pf, pcw, n, vec, tl, rsv, smooth, cw, keep, add, gA / su, ws);
-    }
-    else if (M == RKL && L == Infinity) gradInfinite(pz, pe, n, rawU, mu, rT, scaled);
-    else gradQa(pe, pf, n, vec, M == RKL ? L + (lsu + lp0) : gB, ws);
-  }
+  if (!grad || fuse) return L;
+  if (M == CE || M == KL) gradCt(pt, pe, pf, pcw, n, vec, tl, rsv, smooth, cw, keep, add, gA / su, ws);
+  else if (M == RKL && L == Infinity) gradInfinite(pz, pe, n, rawU, mu, rT, scaled);
+  else gradQa(pe, pf, n, vec, M == RKL ? L + (lsu + lp0) : gB, ws);
   return L;
 }
 
@@ -899,18 +883,6 @@ function zeroRow(pe: usize, n: i32): void {
 @inline function pA(pt: usize, pf: usize, row: usize, o: usize, tl: bool, rsv: v128, smooth: bool, keep: v128, add: v128): v128 {
   const p = tl ? f64x2.mul(ldA(pf, row, o), rsv) : ldA(pt, row, o);
   return smooth ? f64x2.add(f64x2.mul(p, keep), add) : p;
-}
-
-// log1pU of the lanes of a and b into r0(), r1() (log1p2's operations).
-// @ts-ignore: decorator
-@inline function log1pA(a: v128, b: v128): void {
-  const one = kv(kONE);
-  const two = kv(kTWO);
-  const ua = f64x2.add(one, a);
-  const ub = f64x2.add(one, b);
-  const ca = f64x2.div(v128.bitselect(f64x2.sub(one, f64x2.sub(ua, a)), f64x2.sub(a, f64x2.sub(ua, one)), f64x2.ge(ua, two)), ua);
-  const cb = f64x2.div(v128.bitselect(f64x2.sub(one, f64x2.sub(ub, b)), f64x2.sub(b, f64x2.sub(ub, one)), f64x2.ge(ub, two)), ub);
-  log2V(ua, ca, ub, cb, true);
 }
 
 // Rows r and r + 1 at z, t, both clean (no NaN logit, targets in range), with finite maxima (into
@@ -1051,12 +1023,12 @@ function rows2(
   if (tl) {
     sv = f64x2.add(wn, wr);
     rsv = f64x2.div(one, sv);
-    log1pA(f64x2.add(f64x2.sub(vn, one), vr), f64x2.add(f64x2.sub(wn, one), wr));
+    log1pUV(f64x2.add(f64x2.sub(vn, one), vr), f64x2.add(f64x2.sub(wn, one), wr));
     lsu = r0();
     if (plainLp) lp0 = f64x2.neg(r1());
   } else {
     const a = f64x2.add(f64x2.sub(vn, one), vr);
-    log1pA(a, a);
+    log1pUV(a, a);
     lsu = r0();
   }
   const rsu = f64x2.div(one, su);
@@ -1251,7 +1223,7 @@ function check(pz: usize, pt: usize, pw: usize, r: i32, C: i32, tl: bool): i32 {
     gRU = scanLogits(z, C);
     gRV = 0;
     if (gBad) return bad(r * C + nanLogit(z, C), 1);
-    if (!probsOk(t, C)) return bad(r * C + firstBadProb(t, C), 2);
+    if (!probsOk(t, C)) return bad(r * C + badTarget(t, C), 2);
   }
   gW = rowWeight(pw, r);
   if (gW < 0) return bad(r, 3);

@@ -60,6 +60,18 @@ const SMALL = 80;
   return logPlusS(u, (u >= 2 ? 1 - (u - x) : x - (u - 1)) / u);
 }
 
+/** log1pU of the lanes of a and b into r0(), r1(): its operations, for two vectors at once. */
+// @ts-ignore: decorator
+@inline export function log1pUV(a: v128, b: v128): void {
+  const one = kv(kONE);
+  const two = kv(kTWO);
+  const ua = f64x2.add(one, a);
+  const ub = f64x2.add(one, b);
+  const ca = f64x2.div(v128.bitselect(f64x2.sub(one, f64x2.sub(ua, a)), f64x2.sub(a, f64x2.sub(ua, one)), f64x2.ge(ua, two)), ua);
+  const cb = f64x2.div(v128.bitselect(f64x2.sub(one, f64x2.sub(ub, b)), f64x2.sub(b, f64x2.sub(ub, one)), f64x2.ge(ub, two)), ub);
+  log2V(ua, ca, ub, cb, true);
+}
+
 // ct = cw t' of one element.
 // @ts-ignore: decorator
 @inline function ctS(t: f64, cw: f64, keep: f64, add: f64): f64 {
@@ -554,14 +566,7 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
   const fin = f64x2.add(f64x2.add(f64x2.add(sa, aa), f64x2.add(xa, na)), f64x2.add(f64x2.add(sb, ab), f64x2.add(xb, nb)));
   if (!v128.all_true<i64>(v128.and(f64x2.ge(tmin, zero), f64x2.lt(f64x2.abs(fin), inf)))) return false;
   // log1pU of s - 1 = (ties - 1) + rest, both vectors at once
-  const qa = f64x2.add(f64x2.sub(na, one), xa);
-  const qb = f64x2.add(f64x2.sub(nb, one), xb);
-  const ua = f64x2.add(one, qa);
-  const ub = f64x2.add(one, qb);
-  const two = kv(kTWO);
-  const ca = f64x2.div(v128.bitselect(f64x2.sub(one, f64x2.sub(ua, qa)), f64x2.sub(qa, f64x2.sub(ua, one)), f64x2.ge(ua, two)), ua);
-  const cb = f64x2.div(v128.bitselect(f64x2.sub(one, f64x2.sub(ub, qb)), f64x2.sub(qb, f64x2.sub(ub, one)), f64x2.ge(ub, two)), ub);
-  log2V(ua, ca, ub, cb, true);
+  log1pUV(f64x2.add(f64x2.sub(na, one), xa), f64x2.add(f64x2.sub(nb, one), xb));
   const la = f64x2.add(f64x2.neg(aa), f64x2.mul(sa, r0()));
   const lb = f64x2.add(f64x2.neg(ab), f64x2.mul(sb, r1()));
   if (grad) {

@@ -178,7 +178,7 @@ function distillPlain({ x, v, grad, n }: Data, C: number, q: Float64Array): numb
     for (let c = r; c < r + C; c++) {
       const p = grad[c] / st;
       if (p > 0) kl += p * (v[c] / T - lt - (x[c] / T - ls));
-      grad[c] = ((T * (q[c - r] / ss - p)) / rows) as number;
+      grad[c] = (T * (q[c - r] / ss - p)) / rows;
     }
     loss += kl;
   }

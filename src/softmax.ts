@@ -48,7 +48,7 @@ function run(w: Wasm, call: MultiCall, sum: Sum): number | FloatArray {
   // assembly/softmax.ts's flags: gradient, KL, targets used as they are
   const flags = c.distill
     ? (grad ? 1 : 0) | (c.targetLogits ? 2 : 0) | (c.classWeight ? 4 : 0) | (MODES.indexOf(c.mode) << 3)
-    : (grad ? 1 : 0) | (c.kl ? 2 : 0) | (!c.classWeight && c.add === 0 ? 4 : 0);
+    : (grad ? 1 : 0) | (c.mode === 'kl' ? 2 : 0) | (!c.classWeight && c.add === 0 ? 4 : 0);
   const out = c.reduction === 'none' ? (c.out ?? new Float64Array(c.n)) : undefined;
   sum.reset();
   let inf = 0;

@@ -319,7 +319,6 @@ export interface MultiCall {
   readonly keep: number;
   readonly add: number;
   readonly mode: Mode;
-  readonly kl: boolean;
   /** The targets are a teacher's logits. */
   readonly targetLogits: boolean;
   /** T > 0: logits divided by T, the loss times T². */
@@ -418,7 +417,6 @@ export function multiCall(
     keep: 1 - eps,
     add: eps / classes,
     mode,
-    kl: mode === 'kl',
     targetLogits,
     temperature,
     beta,

@@ -30,7 +30,7 @@ function row(c: MultiCall, r: number, gw: number, e: Float64Array): number {
   const from = r * C;
   // sum w t' log t' (0 log 0 = 0), for the entropy and KL
   let tlog = 0;
-  if (!c.logits || c.kl) {
+  if (!c.logits || c.mode === 'kl') {
     for (let j = 0; j < C; j++) {
       const tp = c.targets[from + j] * c.keep + c.add;
       if (tp !== 0) tlog += weighted(c, from, j) * Math.log(tp);
@@ -57,7 +57,7 @@ function row(c: MultiCall, r: number, gw: number, e: Float64Array): number {
     const k = s0 / (rest + ties);
     for (let j = 0; j < C; j++) c.grad[from + j] = (e[j] * k - weighted(c, from, j)) * gw;
   }
-  return a + s0 * Math.log1p(ties - 1 + rest) + (c.kl ? tlog : 0);
+  return a + s0 * Math.log1p(ties - 1 + rest) + (c.mode === 'kl' ? tlog : 0);
 }
 
 function run(c: MultiCall): number | FloatArray {
