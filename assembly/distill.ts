@@ -1202,6 +1202,158 @@ export function distill(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize
   return -1;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Class-index targets (PyTorch's cross_entropy with integer labels): row r's target is label y (i32 at
+// plab), smoothed as t' = keep [c = y] + add, so that with d = z - m and lsu = log1p(s - 1):
+//   L = keep w_y (lsu - d_y) + add (W lsu - sum w_c d_c),   W = sum w_c (the caller's)
+//   dL/dz_c = q_c S - keep w_y [c = y] - add w_c,           S = keep w_y + add W
+// Every term is >= 0: no cancellation. S needs no sum over the row; sum w_c d_c is a Kahan lane sum
+// (dSum) only with smoothing. A row whose label is `ignore` (unless NOIGN) or whose mask byte is 0 is
+// not read: its loss and gradient are 0 and it adds nothing. A label outside [0, C) is bad (argument 2,
+// index r), checked after the row's logits and before its weight.
+
+const NOIGN = 2;
+
+// One term of dSum: w_c d_c, 0 where w_c = 0.
+// @ts-ignore: decorator
+@inline function dTerm(p: usize, pcw: usize, o: usize, raw: f64, m: f64, cw: bool): f64 {
+  const d = dS(p, o, raw, m, 1, false);
+  return cw ? nzS(load<f64>(pcw + o), d) : d;
+}
+
+function dPairs(p: usize, pcw: usize, c: i32, end: i32, raw: f64, m: f64, cw: bool): i32 {
+  for (; c + 2 <= end; c += 2) {
+    const o = <usize>c << 3;
+    bA0 += dTerm(p, pcw, o, raw, m, cw);
+    bA1 += dTerm(p, pcw, o + 8, raw, m, cw);
+  }
+  return c;
+}
+
+/** sum w_c (z_c - m) over a row, in expSweep's lanes and blocks. */
+function dSum(p: usize, pcw: usize, n: i32, raw: f64, m: f64, cw: bool, vec: bool): f64 {
+  kReset();
+  const P = n & ~1;
+  let c = 0;
+  if (ASC_FEATURE_SIMD && vec) {
+    const zero = f64x2.splat(0);
+    const mv = f64x2.splat(m);
+    while (c + 4 <= P) {
+      const end = min(c + BLK, P);
+      let va = zero;
+      for (; c + 4 <= end; c += 4) {
+        const o = <usize>c << 3;
+        let d0 = f64x2.sub(v128.load(p + o), mv);
+        let d1 = f64x2.sub(v128.load(p + o, 16), mv);
+        if (cw) {
+          d0 = nzV(v128.load(pcw + o), d0);
+          d1 = nzV(v128.load(pcw + o, 16), d1);
+        }
+        va = f64x2.add(f64x2.add(va, d0), d1);
+      }
+      bA0 = f64x2.extract_lane(va, 0);
+      bA1 = f64x2.extract_lane(va, 1);
+      c = dPairs(p, pcw, c, end, raw, m, cw);
+      kFold();
+    }
+  }
+  while (c < P) {
+    c = dPairs(p, pcw, c, min(c + BLK, P), raw, m, cw);
+    kFold();
+  }
+  let s = kTotalA();
+  if (c < n) s += dTerm(p, pcw, <usize>c << 3, raw, m, cw);
+  return s;
+}
+
+/** g = (e k - add w_c) ws over the stash at pe. */
+function gradIndex(pe: usize, pcw: usize, n: i32, vec: bool, cw: bool, add: f64, k: f64, ws: f64): void {
+  let c = 0;
+  if (ASC_FEATURE_SIMD && vec) {
+    const kk = f64x2.splat(k), w = f64x2.splat(ws), ad = f64x2.splat(add);
+    for (; c + 2 <= n; c += 2) {
+      const o = <usize>c << 3;
+      const ct = cw ? f64x2.mul(ad, v128.load(pcw + o)) : ad;
+      v128.store(pe + o, f64x2.mul(f64x2.sub(f64x2.mul(v128.load(pe + o), kk), ct), w));
+    }
+  }
+  for (; c < n; c++) {
+    const o = <usize>c << 3;
+    const ct = cw ? add * load<f64>(pcw + o) : add;
+    store<f64>(pe + o, (load<f64>(pe + o) * k - ct) * ws);
+  }
+}
+
+/** Whether row r is skipped: masked out (pm, 0 = absent) or ignored. */
+// @ts-ignore: decorator
+@inline export function skipRow(pm: usize, r: i32): bool {
+  return pm != 0 && load<u8>(pm + <usize>r) == 0;
+}
+
+/** A skipped row: loss 0 (not summed), gradient 0. */
+export function emptyRow(pout: usize, pe: usize, r: i32, n: i32, grad: bool): void {
+  if (pout) store<f64>(pout + (<usize>r << 3), 0);
+  if (grad) zeroRow(pe, n);
+}
+
+/**
+ * softmaxCrossEntropy with class indices (flags: GRAD, NOIGN, CWEIGHT): logits at pz, labels (i32) at
+ * plab, class weights at pcw (CWEIGHT; W = their sum, or C), pw / pout / pm per-row weight, loss and
+ * mask (0 = absent), pg C x rows gradient (scratch without GRAD).
+ */
+export function softmaxIndex(pz: usize, plab: usize, pcw: usize, pw: usize, pm: usize, pout: usize, pg: usize, rows: i32, C: i32, keep: f64, add: f64, W: f64, gscale: f64, ignore: i32, flags: i32): i32 {
+  const grad = (flags & GRAD) != 0;
+  const cw = (flags & CWEIGHT) != 0;
+  const noign = (flags & NOIGN) != 0;
+  gSeq = false;
+  sumReset();
+  for (let r = 0; r < rows; r++) {
+    const off = <usize>r * <usize>C << 3;
+    const z = pz + off;
+    const e = pg + off;
+    const y = load<i32>(plab + (<usize>r << 2));
+    if (skipRow(pm, r) || (!noign && y == ignore)) {
+      emptyRow(pout, e, r, C, grad);
+      continue;
+    }
+    const raw = scanLogits(z, C);
+    if (gBad) return bad(r * C + nanLogit(z, C), 1);
+    if (<u32>y >= <u32>C) return bad(r, 2);
+    const w = rowWeight(pw, r);
+    if (w < 0) return bad(r, 3);
+    if (w == 0) {
+      if (grad) zeroRow(e, C);
+      finishRow(pout, r, 0, 0);
+      continue;
+    }
+    const fin = raw - raw == 0;
+    const mu = fin ? raw : 0;
+    const vec = ASC_FEATURE_SIMD && fin;
+    expSweep(false, 0, z, e, 0, 0, C, raw, mu, 0, 0, 1, false, vec);
+    const su = gTies + gRest;
+    const lsu = log1pU((gTies - 1) + gRest);
+    const oy = <usize>y << 3;
+    const wy = cw ? load<f64>(pcw + oy) : 1;
+    const ky = keep * wy;
+    let L = nzS(ky, lsu - dS(z, oy, raw, mu, 1, false));
+    let S = ky;
+    if (add != 0) {
+      L += add * (W * lsu - dSum(z, pcw, C, raw, mu, cw, vec));
+      S += add * W;
+    }
+    if (grad) {
+      const ey = load<f64>(e + oy);
+      const ws = w * gscale;
+      const k = S / su;
+      gradIndex(e, pcw, C, vec, cw, add, k, ws);
+      store<f64>(e + oy, (ey * k - ((cw ? add * wy : add) + ky)) * ws);
+    }
+    finishRow(pout, r, w, L);
+  }
+  sumStore(RES);
+  return -1;
+}
+
 // Row r's checks (logits, then targets, then its weight): -1, or the bad element (bad()); its maxima
 // and weight in gRU, gRV, gW.
 let gRU: f64 = 0;

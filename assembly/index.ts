@@ -3,7 +3,7 @@ export { log, log1p } from './elementwise';
 export { bce, bceWithLogits } from './binary';
 export { cbLogNorm, cbLogNormWithLogits, cbMean, cbNll, cbNllWithLogits } from './cb';
 export { entropy, softmax } from './softmax';
-export { bceDistill, distill } from './distill';
+export { bceDistill, distill, softmaxIndex } from './distill';
 export { demote, promote } from './convert';
 export { RES } from './math';
 

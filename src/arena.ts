@@ -7,10 +7,13 @@
 // that read float32 (`raw`: all but softmax's) take it as it is, and for the others the module widens
 // it in the slot (`promote`) and rounds the results on the way out (`demote`).
 import type { Heap } from './memory.js';
-import type { FloatArray } from './types.js';
+import type { FloatArray, IndexArray } from './types.js';
 
-/** Arrays one call can stream: up to four inputs and two outputs. */
-export const SLOTS = 6;
+/** Arrays one call can stream: up to four inputs, two outputs and a mask (slot MASK). */
+export const SLOTS = 7;
+
+/** The slot of a call's mask (bytes). */
+export const MASK = 6;
 
 /** The widest slot: 2^20 float64, so that the memory stays under 64 MiB. */
 export const MAX_SLOT = 2 ** 20;
@@ -161,6 +164,21 @@ export class Arena {
       this.copy(a, start, len, this.heap_.view32, slot / 4);
       if (!raw) this.cv.promote(slot, slot, len);
     }
+    return slot;
+  }
+
+  /** Byte address of `a`[start, start + len) copied into slot k as int32 (labels; wrapped as Int32Array.set does). */
+  placeInts(a: IndexArray, k: number, start: number, len: number): number {
+    const slot = this.ptr(k);
+    new Int32Array(this.heap_.buffer, slot, len).set(a.subarray(start, start + len));
+    return slot;
+  }
+
+  /** Byte address of mask bytes [start, start + len) copied into slot MASK; 0 without a mask. */
+  placeMask(m: Uint8Array | undefined, start: number, len: number): number {
+    if (!m) return 0;
+    const slot = this.ptr(MASK);
+    new Uint8Array(this.heap_.buffer, slot, len).set(m.subarray(start, start + len));
     return slot;
   }
 

@@ -6,7 +6,8 @@ import { MAX_SLOT } from './arena.js';
 import { softmax as referenceSoftmax } from './reference/softmax.js';
 import { reduce, Sum } from './sum.js';
 import type { Entropy, FloatArray, SoftmaxFamily, SoftmaxLoss, SoftmaxOptions } from './types.js';
-import { K0, K1, K2, K4, K5, MODES, type MultiCall, type MultiFn, multiCall, multiError } from './validate.js';
+import { labelRun } from './labels.js';
+import { isIndexArray, K0, K1, K2, K4, K5, labelCall, MODES, type MultiCall, type MultiFn, multiCall, multiError } from './validate.js';
 import type { Wasm } from './wasm.js';
 
 // Slots: logits, targets, row weight, class weight, row losses, gradient (and e_c between sweeps).
@@ -91,6 +92,7 @@ function run(w: Wasm, call: MultiCall, sum: Sum): number | FloatArray {
 export function softmaxFamily(w: Wasm): SoftmaxFamily {
   const sum = new Sum();
   const call = (fn: MultiFn, z: unknown, t: unknown, classes: unknown, o: unknown) => {
+    if (fn === 'softmaxCrossEntropy' && isIndexArray(t)) return labelRun(w, labelCall(z, t, classes, o), sum);
     const c = multiCall(fn, z, t, classes, o);
     return c.classes > (c.distill ? MAX_SLOT / 2 : MAX_SLOT) ? referenceSoftmax.run(c) : run(w, c, sum);
   };

@@ -14,6 +14,12 @@ export type Reduction = 'mean' | 'sum' | 'none';
  */
 export type FloatArray = Float64Array | Float32Array;
 
+/**
+ * Class indices, one per row (`softmaxCrossEntropy`'s class-index form, PyTorch's integer targets): any
+ * integer typed array.
+ */
+export type IndexArray = Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
+
 /** Element type of `alloc`'s arrays. */
 export type Dtype = 'float64' | 'float32';
 
@@ -42,6 +48,12 @@ export interface LossOptions {
    * (RangeError) with another reduction.
    */
   out?: FloatArray;
+  /**
+   * One byte per sample (per row for multi-class losses): 0 = skip it entirely. A masked-out sample is not
+   * read (padding may hold NaN), not validated, contributes 0, has 0 in 'none' and in `grad`, and is not
+   * counted by 'mean'. Default: every sample kept.
+   */
+  mask?: Uint8Array;
 }
 
 /** Options of `bceWithLogits`. */
@@ -162,6 +174,11 @@ export interface SoftmaxOptions extends LossOptions {
   temperature?: number;
   /** β in [0, 1], mode 'js' only: the teacher's weight in the mixture m = β p' + (1-β) q. Default 0.5. */
   beta?: number;
+  /**
+   * Class-index targets only: rows whose label equals it are skipped (loss 0, gradient 0, not counted by
+   * 'mean'), PyTorch's ignore_index. Default -100.
+   */
+  ignoreIndex?: number;
 }
 
 /** Options of `entropy`: a loss's without `grad`, with the class weights and smoothing of `softmaxCrossEntropy`. */
@@ -183,44 +200,48 @@ export interface SoftmaxLoss {
   /**
    * The per-row losses, written into `options.out`.
    * @param logits - Row-major [rows, classes] logits, not NaN (±Infinity allowed).
-   * @param targets - Target rows of the same length, finite and >= 0 (used as given, not renormalized).
+   * @param targets - Target rows of the same length, finite and >= 0 (used as given, not renormalized); or
+   *   class indices, one per row, in an integer typed array (PyTorch's integer targets; `ignoreIndex`).
    * @param classes - A positive integer dividing the length.
    * @param options - `reduction: 'none'`, `out` (one entry per sample, per row for multi-class) and the other options.
    * @returns `out` (a Float32Array `out` holds each value rounded once).
    */
   <A extends FloatArray>(
     logits: FloatArray,
-    targets: FloatArray,
+    targets: FloatArray | IndexArray,
     classes: number,
     options: IntoOf<SoftmaxOptions, A>,
   ): A;
   /**
    * The per-row losses.
    * @param logits - Row-major [rows, classes] logits, not NaN (±Infinity allowed).
-   * @param targets - Target rows of the same length, finite and >= 0 (used as given, not renormalized).
+   * @param targets - Target rows of the same length, finite and >= 0 (used as given, not renormalized); or
+   *   class indices, one per row, in an integer typed array (PyTorch's integer targets; `ignoreIndex`).
    * @param classes - A positive integer dividing the length.
    * @param options - `reduction: 'none'` and the other {@link SoftmaxOptions}.
    * @returns A new Float64Array of `rows` losses.
    */
-  (logits: FloatArray, targets: FloatArray, classes: number, options: NoneOf<SoftmaxOptions>): Float64Array;
+  (logits: FloatArray, targets: FloatArray | IndexArray, classes: number, options: NoneOf<SoftmaxOptions>): Float64Array;
   /**
    * The mean over rows (default) or the sum of the row losses.
    * @param logits - Row-major [rows, classes] logits, not NaN (±Infinity allowed).
-   * @param targets - Target rows of the same length, finite and >= 0 (used as given, not renormalized).
+   * @param targets - Target rows of the same length, finite and >= 0 (used as given, not renormalized); or
+   *   class indices, one per row, in an integer typed array (PyTorch's integer targets; `ignoreIndex`).
    * @param classes - A positive integer dividing the length.
    * @param options - {@link SoftmaxOptions}; default { reduction: 'mean', mode: 'ce' }.
    * @returns The mean (NaN for no rows) or the sum.
    */
-  (logits: FloatArray, targets: FloatArray, classes: number, options?: Scalar<SoftmaxOptions>): number;
+  (logits: FloatArray, targets: FloatArray | IndexArray, classes: number, options?: Scalar<SoftmaxOptions>): number;
   /**
    * The loss, with a reduction known only at run time.
    * @param logits - Row-major [rows, classes] logits, not NaN (±Infinity allowed).
-   * @param targets - Target rows of the same length, finite and >= 0 (used as given, not renormalized).
+   * @param targets - Target rows of the same length, finite and >= 0 (used as given, not renormalized); or
+   *   class indices, one per row, in an integer typed array (PyTorch's integer targets; `ignoreIndex`).
    * @param classes - A positive integer dividing the length.
    * @param options - {@link SoftmaxOptions}; default { reduction: 'mean', mode: 'ce' }.
    * @returns A number for 'mean' and 'sum'; for 'none', `out` or a new Float64Array.
    */
-  (logits: FloatArray, targets: FloatArray, classes: number, options?: SoftmaxOptions): number | FloatArray;
+  (logits: FloatArray, targets: FloatArray | IndexArray, classes: number, options?: SoftmaxOptions): number | FloatArray;
 }
 
 /** The entropy of each target row: 'none' returns one value per row. */

@@ -2,7 +2,8 @@
 // same error everywhere. O(1) checks happen before any work; element checks are run by the kernels
 // (fused into their pass) or by the reference, and reported through `elementError`.
 import { detached, heapOf, KERNEL } from './memory.js';
-import type { BceWithLogitsOptions, FloatArray, Reduction } from './types.js';
+import { Sum } from './sum.js';
+import type { BceWithLogitsOptions, FloatArray, IndexArray, Reduction } from './types.js';
 
 function describe(v: unknown): string {
   if (v === null) return 'null';
@@ -451,4 +452,160 @@ export function badInRow(c: MultiCall, r: number): RangeError | undefined {
   }
   if (c.weight && !isWeight(c.weight[r])) return multiError(c, ARG_WEIGHT, r);
   return undefined;
+}
+
+/** Whether v is an integer typed array of class indices. */
+export const isIndexArray = (v: unknown): v is IndexArray =>
+  v instanceof Int32Array ||
+  v instanceof Uint32Array ||
+  v instanceof Int16Array ||
+  v instanceof Uint16Array ||
+  v instanceof Int8Array ||
+  v instanceof Uint8Array;
+
+/** The `mask` option: undefined, or a Uint8Array of length n (`why`: what n is). */
+export function maskOf(fn: string, v: unknown, n: number, why: string): Uint8Array | undefined {
+  if (v === undefined) return undefined;
+  if (!(v instanceof Uint8Array)) throw new TypeError(`${fn}: mask must be a Uint8Array, got ${describe(v)}`);
+  if (v.length !== n) throw new RangeError(`${fn}: mask has length ${v.length}, expected ${n} (${why})`);
+  return v;
+}
+
+/** A validated softmaxCrossEntropy call with class indices; `n` is the number of rows. */
+export interface LabelCall {
+  readonly fn: 'softmaxCrossEntropy';
+  readonly logits: FloatArray;
+  readonly labels: IndexArray;
+  readonly classes: number;
+  readonly n: number;
+  readonly reduction: Reduction;
+  readonly weight: FloatArray | undefined;
+  readonly grad: FloatArray | undefined;
+  readonly classWeight: FloatArray | undefined;
+  readonly out: FloatArray | undefined;
+  readonly mask: Uint8Array | undefined;
+  /** Which arrays live in kernel memory: K0 logits, K2 weight, K3 classWeight, K4 grad, K5 out. */
+  readonly kernel: number;
+  readonly keep: number;
+  readonly add: number;
+  readonly ignoreIndex: number;
+  /** No label of this array type can equal ignoreIndex. */
+  readonly noIgnore: boolean;
+  /** Σ classWeight (classes without class weights). */
+  readonly sumW: number;
+}
+
+const LABEL_KEYS = ['reduction', 'weight', 'grad', 'out', 'mask', 'classWeight', 'labelSmoothing', 'ignoreIndex', 'mode'];
+const MULTI_ONLY = ['targetLogits', 'temperature', 'beta'];
+
+/** The range of values of an integer typed array. */
+function labelRange(a: IndexArray): [number, number] {
+  const bits = a.BYTES_PER_ELEMENT * 8;
+  const signed = a instanceof Int32Array || a instanceof Int16Array || a instanceof Int8Array;
+  return signed ? [-(2 ** (bits - 1)), 2 ** (bits - 1) - 1] : [0, 2 ** bits - 1];
+}
+
+/** softmaxCrossEntropy(logits, labels, classes, options) with an integer typed array of labels. */
+export function labelCall(logits: unknown, labels: IndexArray, classes: unknown, options: unknown): LabelCall {
+  const fn = 'softmaxCrossEntropy';
+  let kernel = floatArg(fn, 'logits', logits, K0);
+  const z = logits as FloatArray;
+  if (typeof classes !== 'number') throw new TypeError(`${fn}: classes must be a number, got ${describe(classes)}`);
+  if (!Number.isInteger(classes) || classes < 1) {
+    throw new RangeError(`${fn}: classes = ${classes} is not a positive integer`);
+  }
+  if (z.length % classes !== 0) {
+    throw new RangeError(`${fn}: classes = ${classes} does not divide the length ${z.length} of logits`);
+  }
+  const rows = z.length / classes;
+  if (labels.length !== rows) {
+    throw new RangeError(
+      `${fn}: targets (class indices) has length ${labels.length}, expected ${rows} (the number of rows)`,
+    );
+  }
+  if (options !== undefined && options !== null && typeof options === 'object') {
+    for (const k of MULTI_ONLY) {
+      if ((options as Record<string, unknown>)[k] !== undefined) {
+        throw new RangeError(`${fn}: ${k} is not for class-index targets`);
+      }
+    }
+  }
+  const o = optionsOf(fn, options, [...LABEL_KEYS, ...MULTI_ONLY]);
+  const reduction = reductionOf(fn, o.reduction);
+  kernel |= optionalFloat(fn, 'weight', o.weight, rows, 'the number of rows', K2);
+  kernel |= optionalFloat(fn, 'grad', o.grad, z.length, 'the length of logits', K4);
+  kernel |= outOption(fn, o.out, reduction, rows, 'the number of rows', K5);
+  kernel |= optionalFloat(fn, 'classWeight', o.classWeight, classes, 'classes', K3);
+  const mask = maskOf(fn, o.mask, rows, 'the number of rows');
+  const { weight, grad, out, classWeight } = o as Record<string, FloatArray | undefined>;
+  let sumW = classes;
+  if (classWeight) {
+    const s = new Sum();
+    for (let i = 0; i < classes; i++) {
+      const v = classWeight[i];
+      if (!isWeight(v)) throw new RangeError(`${fn}: classWeight[${i}] = ${v} is not a finite number >= 0`);
+      s.add(v);
+    }
+    sumW = s.value();
+  }
+  const eps = o.labelSmoothing ?? 0;
+  if (typeof eps !== 'number') throw new TypeError(`${fn}: labelSmoothing must be a number, got ${describe(eps)}`);
+  if (!inUnit(eps)) throw new RangeError(`${fn}: labelSmoothing = ${eps} is outside [0, 1]`);
+  const mode = o.mode ?? 'ce';
+  if (mode !== 'ce') {
+    if (!MODES.includes(mode as Mode)) {
+      throw new RangeError(`${fn}: mode must be 'ce', 'kl', 'reverse-kl' or 'js', got ${describe(mode)}`);
+    }
+    throw new RangeError(`${fn}: class-index targets take mode 'ce' only, got mode '${mode}'`);
+  }
+  const ignoreIndex = o.ignoreIndex ?? -100;
+  if (typeof ignoreIndex !== 'number') {
+    throw new TypeError(`${fn}: ignoreIndex must be a number, got ${describe(ignoreIndex)}`);
+  }
+  if (!Number.isInteger(ignoreIndex)) throw new RangeError(`${fn}: ignoreIndex = ${ignoreIndex} is not an integer`);
+  const [lo, hi] = labelRange(labels);
+  return {
+    fn,
+    logits: z,
+    labels,
+    classes,
+    n: rows,
+    reduction,
+    weight,
+    grad,
+    classWeight,
+    out,
+    mask,
+    kernel,
+    keep: 1 - eps,
+    add: eps / classes,
+    ignoreIndex,
+    noIgnore: ignoreIndex < lo || ignoreIndex > hi,
+    sumW,
+  };
+}
+
+/** The error for row r's label (outside [0, classes), not ignoreIndex). */
+export function labelError(c: LabelCall, r: number): RangeError {
+  return new RangeError(
+    `${c.fn}: targets[${r}] = ${c.labels[r]} is not a class index in [0, ${c.classes}) (nor ignoreIndex ${c.ignoreIndex})`,
+  );
+}
+
+/** Whether row r of a label call is skipped: masked out or ignored. */
+export const skipped = (c: LabelCall, r: number): boolean =>
+  (c.mask !== undefined && c.mask[r] === 0) || (!c.noIgnore && c.labels[r] === c.ignoreIndex);
+
+/**
+ * The denominator of 'mean' (PyTorch's rule): Σ classWeight[label] (1 without class weights) over the
+ * rows neither masked nor ignored whose label is a class index (a bad label is reported by the pass).
+ */
+export function labelDenominator(c: LabelCall): number {
+  const s = new Sum();
+  for (let r = 0; r < c.n; r++) {
+    if (skipped(c, r)) continue;
+    const y = c.labels[r];
+    if (y >= 0 && y < c.classes) s.add(c.classWeight ? c.classWeight[y] : 1);
+  }
+  return s.value();
 }

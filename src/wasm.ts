@@ -67,6 +67,24 @@ export interface Exports {
     beta: number,
     flags: number,
   ): number;
+  // assembly/distill.ts: flags = grad | no ignoreIndex << 1 | class weights << 2; labels int32, mask bytes (0 = none)
+  softmaxIndex(
+    pz: number,
+    plab: number,
+    pcw: number,
+    pw: number,
+    pm: number,
+    pout: number,
+    pg: number,
+    rows: number,
+    classes: number,
+    keep: number,
+    add: number,
+    sumW: number,
+    gscale: number,
+    ignore: number,
+    flags: number,
+  ): number;
   bceDistill(
     px: number,
     pt: number,

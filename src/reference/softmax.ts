@@ -3,11 +3,12 @@
 // CE = sum ct_c (m - z_c) + (sum ct_c) log1p(s - 1), ct = classWeight t', every term >= 0.
 import { NEG_INF, POS_INF, reduce, Sum } from '../sum.js';
 import type { Entropy, FloatArray, SoftmaxLoss } from '../types.js';
-import { badInRow, type MultiCall, multiCall } from '../validate.js';
+import { badInRow, isIndexArray, labelCall, type MultiCall, multiCall } from '../validate.js';
 import { distillRow, RowScratch } from './distill.js';
+import { labelRun } from './labels.js';
 
 /** The largest logit of a row (±Infinity: the limits below). */
-function rowMax(z: FloatArray, from: number, C: number): number {
+export function rowMax(z: FloatArray, from: number, C: number): number {
   let m = -Infinity;
   for (let j = from; j < from + C; j++) m = Math.max(m, z[j]);
   return m;
@@ -17,7 +18,7 @@ function rowMax(z: FloatArray, from: number, C: number): number {
  * The logit the sums see: unchanged when the row's max m is finite; for a row holding +Infinity,
  * 0 for those logits and -Infinity for the others; for a row of -Infinity only, 0.
  */
-const limit = (v: number, m: number): number =>
+export const limit = (v: number, m: number): number =>
   m === Infinity ? (v === Infinity ? 0 : -Infinity) : m === -Infinity ? 0 : v;
 
 /** w_j t'_j of element j of a row starting at `from`. */
@@ -93,7 +94,9 @@ function run(c: MultiCall): number | FloatArray {
 export const softmax = {
   run,
   softmaxCrossEntropy: ((z: unknown, t: unknown, classes: unknown, o: unknown) =>
-    run(multiCall('softmaxCrossEntropy', z, t, classes, o))) as SoftmaxLoss,
+    isIndexArray(t)
+      ? labelRun(labelCall(z, t, classes, o))
+      : run(multiCall('softmaxCrossEntropy', z, t, classes, o))) as SoftmaxLoss,
   entropy: ((t: unknown, classes: unknown, o: unknown) =>
     run(multiCall('entropy', undefined, t, classes, o))) as Entropy,
 };
