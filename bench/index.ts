@@ -109,6 +109,7 @@ const TARGETS: Target[] = [
   { issue: 13, what: `vs ${BEFORE}`, col: SIMD, base: BEFORE, min: 0.97, n: BIG },
   // issue 14 names KL at C = 8 and 1024; the multi-label op has no target of its own
   { issue: 14, what: 'fused distillation vs plain JS', col: SIMD, base: PLAIN, min: 3, n: BIG, ops: 14, names: /KL/ },
+  { issue: 15, what: 'vs plain JS', col: SIMD, base: PLAIN, min: 3, n: BIG, ops: 15 },
 ];
 
 /** Small batches, per call against the plain loop: N = 1 within 4x, N = 16 as fast, N = 64 1.5x faster. */

@@ -14,6 +14,8 @@ export interface Data {
   grad: FloatArray;
   /** Soft labels per class count: t normalized over each row of C. */
   soft(C: number): FloatArray;
+  /** Class indices per class count: one per row of C, from t. */
+  labels(C: number): Int32Array;
 }
 
 /**
@@ -61,6 +63,7 @@ function derived(d: Data, make: (a: FloatArray) => { array: FloatArray }): Data 
       }
       return b.array;
     },
+    labels: (C) => d.labels(C),
     get blocks() {
       return [...Object.values(cache), ...softs.values()];
     },
@@ -76,6 +79,7 @@ export function makeData(n: number, seed = 1): Data {
   const p = Float64Array.from({ length: n }, rnd);
   const t = Float64Array.from({ length: n }, rnd);
   const soft = new Map<number, Float64Array>();
+  const labels = new Map<number, Int32Array>();
   return {
     n,
     p,
@@ -98,6 +102,14 @@ export function makeData(n: number, seed = 1): Data {
         soft.set(C, s);
       }
       return s;
+    },
+    labels(C) {
+      let y = labels.get(C);
+      if (!y) {
+        y = Int32Array.from({ length: n / C }, (_, r) => Math.floor(t[r] * C));
+        labels.set(C, y);
+      }
+      return y;
     },
   };
 }
@@ -140,6 +152,28 @@ function softmaxPlain({ x, grad, n, soft }: Data, C: number): number {
     loss += a + st * Math.log(s);
     const k = st / s;
     for (let c = r; c < r + C; c++) grad[c] = (grad[c] * k - t[c]) / rows;
+  }
+  return loss / rows;
+}
+
+/** Cross-entropy against class indices with its gradient, the obvious JS ('mean' over rows). */
+function labelsPlain({ x, grad, n, labels }: Data, C: number): number {
+  const y = labels(C);
+  const rows = n / C;
+  let loss = 0;
+  for (let r = 0, i = 0; r < n; r += C, i++) {
+    let m = -Infinity;
+    for (let c = r; c < r + C; c++) m = Math.max(m, x[c]);
+    let s = 0;
+    for (let c = r; c < r + C; c++) {
+      const e = Math.exp(x[c] - m);
+      grad[c] = e;
+      s += e;
+    }
+    loss += m + Math.log(s) - x[r + y[i]];
+    const k = 1 / (s * rows);
+    for (let c = r; c < r + C; c++) grad[c] *= k;
+    grad[r + y[i]] -= 1 / rows;
   }
   return loss / rows;
 }
@@ -329,6 +363,16 @@ export const OPS: Op[] = [
         k.softmaxCrossEntropy(d.x, d.v, C, { mode: 'kl', targetLogits: true, temperature: TEMP, grad: d.grad }),
     };
   }),
+  ...[8, 32768].map(
+    (C): Op => ({
+      name: `CE class index+grad C=${C}`,
+      inputs: 1,
+      classes: C,
+      issue: 15,
+      plain: (d) => labelsPlain(d, C),
+      lib: (k, d) => k.softmaxCrossEntropy(d.x, d.labels(C), C, { grad: d.grad }),
+    }),
+  ),
   {
     name: 'distill bceWithLogits+grad',
     inputs: 2,
