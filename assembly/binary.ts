@@ -34,11 +34,17 @@ import {
   log1pFromS,
   log2V,
   logS,
+  masked,
+  masked4,
   O,
   r0,
   r1,
   RES,
   setF32,
+  setMask,
+  skipElem,
+  smoothS,
+  smoothV,
   stS,
   sumAdd,
   sumFold,
@@ -53,12 +59,17 @@ const LOGITS = 1;
 // Scalar element, every special case: validates, computes, stores, accumulates.
 function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize, i: i32, gscale: f64, posW: f64): i32 {
   const o = <usize>i << 3;
+  if (masked(i)) {
+    skipElem(pout, pg, o);
+    return -1;
+  }
   const a = ldS(pa, o, (F32 & F_PRED) != 0);
-  const t = ldS(pt, o, (F32 & F_TGT) != 0);
+  let t = ldS(pt, o, (F32 & F_TGT) != 0);
   if (kind == BCE) {
     if (!(a >= 0 && a <= 1)) return bad(i, 1);
   } else if (isNaN(a)) return bad(i, 1);
   if (!(t >= 0 && t <= 1)) return bad(i, 2);
+  t = smoothS(t);
   let w: f64 = 1;
   if (pw) {
     w = ldS(pw, o, (F32 & F_W) != 0);
@@ -201,21 +212,29 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
     const ft = (F32 & F_TGT) != 0;
     const fw = (F32 & F_W) != 0;
     for (; i + 4 <= n; i += 4) {
+      // Groups holding a masked-out sample take the scalar element (the same bits per sample).
+      if (masked4(i)) {
+        for (let j = i; j < i + 4; j++) {
+          const r = elem(kind, pa, pt, pw, pout, pg, j, gscale, posW);
+          if (r >= 0) return r;
+        }
+        continue;
+      }
       const o = <usize>i << 3;
       const zero = f64x2.splat(0);
       const one = kv(kONE);
       const a = ldV(pa, o, fa);
-      const t = ldV(pt, o, ft);
+      let t = ldV(pt, o, ft);
       const w = f & W ? ldV(pw, o, fw) : one;
       const a1 = ldV(pa, o + 16, fa);
-      const t1 = ldV(pt, o + 16, ft);
+      let t1 = ldV(pt, o + 16, ft);
       const w1 = f & W ? ldV(pw, o + 16, fw) : one;
       let loss = zero;
       let loss1 = zero;
       if (!v128.all_true<i64>(v128.and(plainV(kind, f, a, t, w), plainV(kind, f, a1, t1, w1)))) {
         if (kind == BCE && v128.all_true<i64>(v128.and(bceValidV(f, a, t, w), bceValidV(f, a1, t1, w1)))) {
           // Saturated or tiny probabilities, common in confident predictions: vectorized clamps.
-          loss = bce4(f, true, o, a, t, w, a1, t1, w1, pout, pg, gscale);
+          loss = bce4(f, true, o, a, smoothV(t), w, a1, smoothV(t1), w1, pout, pg, gscale);
         } else {
           for (let j = i; j < i + 4; j++) {
             const r = elem(kind, pa, pt, pw, pout, pg, j, gscale, posW);
@@ -224,8 +243,10 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
           continue;
         }
       } else if (kind == BCE) {
-        loss = bce4(f, false, o, a, t, w, a1, t1, w1, pout, pg, gscale);
+        loss = bce4(f, false, o, a, smoothV(t), w, a1, smoothV(t1), w1, pout, pg, gscale);
       } else {
+        t = smoothV(t);
+        t1 = smoothV(t1);
         exp2V(f64x2.pmin(a, f64x2.sub(zero, a)), f64x2.pmin(a1, f64x2.sub(zero, a1)));
         const e = r0();
         const e1 = r1();
@@ -286,12 +307,14 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
   }
 }
 
-export function bce(pp: usize, pt: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64, f32: i32): i32 {
+export function bce(pp: usize, pt: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64, f32: i32, pm: usize, keep: f64, add: f64): i32 {
   setF32(f32);
+  setMask(pm, keep, add);
   return dispatch(BCE, pp, pt, pw, pout, pg, n, gscale, 1);
 }
 
-export function bceWithLogits(px: usize, pt: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64, f32: i32, posW: f64): i32 {
+export function bceWithLogits(px: usize, pt: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64, f32: i32, posW: f64, pm: usize, keep: f64, add: f64): i32 {
   setF32(f32);
+  setMask(pm, keep, add);
   return dispatch(LOGITS, px, pt, pw, pout, pg, n, gscale, posW);
 }

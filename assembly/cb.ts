@@ -58,6 +58,10 @@ import {
   r1,
   RES,
   setF32,
+  masked,
+  masked4,
+  setMask,
+  skipElem,
   stS,
   stV,
   sumAdd,
@@ -210,6 +214,10 @@ const LARGE = 2;
 
 function elem(kind: i32, op: i32, pv: usize, px: usize, pw: usize, pout: usize, pg: usize, i: i32, gscale: f64): i32 {
   const o = <usize>i << 3;
+  if (masked(i)) {
+    skipElem(pout, pg, o);
+    return -1;
+  }
   const v = ldS(pv, o, (F32 & F_PRED) != 0);
   let x: f64 = 0;
   if (op == NLL) {
@@ -330,6 +338,14 @@ function elem(kind: i32, op: i32, pv: usize, px: usize, pw: usize, pout: usize, 
     const fx = (F32 & F_TGT) != 0;
     const fw = (F32 & F_W) != 0;
     for (; i + 4 <= n; i += 4) {
+      // Groups holding a masked-out sample take the scalar element (the same bits per sample).
+      if (masked4(i)) {
+        for (let j = i; j < i + 4; j++) {
+          const r = elem(kind, op, pv, px, pw, pout, pg, j, gscale);
+          if (r >= 0) return r;
+        }
+        continue;
+      }
       const o = <usize>i << 3;
       const zero = f64x2.splat(0);
       const one = kv(kONE);
@@ -472,29 +488,34 @@ function elem(kind: i32, op: i32, pv: usize, px: usize, pw: usize, pout: usize, 
 /** log C(lambda) for lambda in [0, 1] (+Infinity at 0 and 1); -1 or the first bad index. */
 export function cbLogNorm(pv: usize, pout: usize, n: i32, f32: i32): i32 {
   setF32(f32);
+  setMask(0, 1, 0);
   return run(PROBS, LOGC, O, pv, 0, 0, pout, 0, n, 1);
 }
 
 /** log C(sigmoid(eta)) = log(eta / tanh(eta/2)) (+Infinity at ±Infinity); -1 or the first NaN. */
 export function cbLogNormWithLogits(pv: usize, pout: usize, n: i32, f32: i32): i32 {
   setF32(f32);
+  setMask(0, 1, 0);
   return run(LOGITS, LOGC, O, pv, 0, 0, pout, 0, n, 1);
 }
 
 /** The mean mu from probabilities (logits = 0) or logits (logits = 1). */
 export function cbMean(pv: usize, pout: usize, n: i32, logits: i32, f32: i32): i32 {
   setF32(f32);
+  setMask(0, 1, 0);
   return logits ? run(LOGITS, MEAN, O, pv, 0, 0, pout, 0, n, 1) : run(PROBS, MEAN, O, pv, 0, 0, pout, 0, n, 1);
 }
 
 /** -log p(x | lambda); gradient with respect to lambda. */
-export function cbNll(px: usize, pv: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64, f32: i32): i32 {
+export function cbNll(px: usize, pv: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64, f32: i32, pm: usize): i32 {
   setF32(f32);
+  setMask(pm, 1, 0);
   return dispatch(PROBS, pv, px, pw, pout, pg, n, gscale);
 }
 
 /** -log p(x | sigmoid(eta)); gradient with respect to eta. */
-export function cbNllWithLogits(px: usize, pv: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64, f32: i32): i32 {
+export function cbNllWithLogits(px: usize, pv: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64, f32: i32, pm: usize): i32 {
   setF32(f32);
+  setMask(pm, 1, 0);
   return dispatch(LOGITS, pv, px, pw, pout, pg, n, gscale);
 }

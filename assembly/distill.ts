@@ -47,11 +47,15 @@ import {
   log2V,
   logPlainV,
   logS,
+  masked,
+  masked4,
   r0,
   r1,
   RES,
   setF32,
+  setMask,
   setR,
+  skipElem,
   stS,
   stV,
   sumAdd,
@@ -59,7 +63,7 @@ import {
   sumReset,
   sumStore,
 } from './math';
-import { badTarget, exp2, expAny, finishRow, limitZ, log1pU, log1pUV, nanLogit, pair, rowWeight } from './softmax';
+import { badTarget, emptyRow, exp2, expAny, finishRow, limitZ, log1pU, log1pUV, nanLogit, pair, rowWeight, skipRow } from './softmax';
 
 // flags: write the gradient; targets are teacher logits; class weights given; the mode in bits 3-4.
 const GRAD = 1;
@@ -1141,7 +1145,7 @@ function rows2(
  * none; the next C doubles are scratch), pw / pout per-row weight and loss (0 = absent), pg C x rows
  * gradient (always present: scratch without GRAD). T: temperature; beta: js's weight of the teacher.
  */
-export function distill(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usize, rows: i32, C: i32, keep: f64, add: f64, gscale: f64, T: f64, beta: f64, flags: i32): i32 {
+export function distill(pz: usize, pt: usize, pcw: usize, pw: usize, pm: usize, pout: usize, pg: usize, rows: i32, C: i32, keep: f64, add: f64, gscale: f64, T: f64, beta: f64, flags: i32): i32 {
   const grad = (flags & GRAD) != 0;
   const tl = (flags & TLOGITS) != 0;
   const cw = (flags & CWEIGHT) != 0;
@@ -1158,7 +1162,12 @@ export function distill(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize
   sumReset();
   for (let r = 0; r < rows; ) {
     const off = <usize>r * <usize>C << 3;
-    if (ASC_FEATURE_SIMD && gSeq && r + 1 < rows && pairOk(pz + off, pt + off, pw, r, C, tl)) {
+    if (skipRow(pm, r)) {
+      emptyRow(pout, pg + off, r, C, grad);
+      r++;
+      continue;
+    }
+    if (ASC_FEATURE_SIMD && gSeq && r + 1 < rows && !skipRow(pm, r + 1) && pairOk(pz + off, pt + off, pw, r, C, tl)) {
       const w0 = rowWeight(pw, r);
       const w1 = rowWeight(pw, r + 1);
       const mu = gMu2;
@@ -1283,18 +1292,6 @@ function gradIndex(pe: usize, pcw: usize, n: i32, vec: bool, cw: bool, add: f64,
     const ct = cw ? add * load<f64>(pcw + o) : add;
     store<f64>(pe + o, (load<f64>(pe + o) * k - ct) * ws);
   }
-}
-
-/** Whether row r is skipped: masked out (pm, 0 = absent) or ignored. */
-// @ts-ignore: decorator
-@inline export function skipRow(pm: usize, r: i32): bool {
-  return pm != 0 && load<u8>(pm + <usize>r) == 0;
-}
-
-/** A skipped row: loss 0 (not summed), gradient 0. */
-export function emptyRow(pout: usize, pe: usize, r: i32, n: i32, grad: bool): void {
-  if (pout) store<f64>(pout + (<usize>r << 3), 0);
-  if (grad) zeroRow(pe, n);
 }
 
 /**
@@ -1531,6 +1528,11 @@ let gL: f64 = 0;
 // One element, every special case: validates, stores, leaves the weighted loss in gL.
 function bElem(px: usize, pt: usize, pw: usize, pout: usize, pg: usize, i: i32, gs: f64, posW: f64, rT: f64, T2: f64, scaled: bool, tl: bool): i32 {
   const o = <usize>i << 3;
+  if (masked(i)) {
+    skipElem(pout, pg, o);
+    gL = 0;
+    return -1;
+  }
   const z = ldS(px, o, (F32 & F_PRED) != 0);
   const s = ldS(pt, o, (F32 & F_TGT) != 0);
   if (isNaN(z)) return bad(i, 1);
@@ -1608,8 +1610,9 @@ function bElem(px: usize, pt: usize, pw: usize, pout: usize, pg: usize, i: i32, 
  * bceWithLogits against teacher logits (tlogits) or probabilities, with temperature T: arguments as
  * bceWithLogits in binary.ts, then T and tlogits.
  */
-export function bceDistill(px: usize, pt: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64, f32: i32, posW: f64, T: f64, tlogits: i32): i32 {
+export function bceDistill(px: usize, pt: usize, pw: usize, pout: usize, pg: usize, n: i32, gscale: f64, f32: i32, posW: f64, T: f64, tlogits: i32, pm: usize): i32 {
   setF32(f32);
+  setMask(pm, 1, 0);
   sumReset();
   const tl = tlogits != 0;
   const scaled = T != 1;
@@ -1658,7 +1661,8 @@ export function bceDistill(px: usize, pt: usize, pw: usize, pout: usize, pg: usi
         ok = v128.and(ok, v128.and(v128.and(f64x2.ge(w0, zero), f64x2.lt(w0, inf)), v128.and(f64x2.ge(w1, zero), f64x2.lt(w1, inf))));
       }
       let l0: v128, l1: v128;
-      if (v128.all_true<i64>(ok)) {
+      // groups holding a masked-out sample take bElem (the same bits per sample)
+      if (!masked4(i) && v128.all_true<i64>(ok)) {
         expPoly2V(nx0, nx1);
         const e0 = r0();
         const e1 = r1();

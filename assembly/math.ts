@@ -548,3 +548,64 @@ export function sumStore(ptr: usize): void {
   store<f64>(ptr, accS);
   store<f64>(ptr, -accC, 8);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Masks and binary label smoothing, set by each binary-family export for its call: PM, the mask's
+// bytes (0 = skip the sample; PM = 0: no mask); t' = t KEEP + ADD when SMOOTH (t is validated first).
+
+export let PM: usize = 0;
+export let SMOOTH: bool = false;
+export let KEEP: f64 = 1;
+export let ADD: f64 = 0;
+
+/** Sets the call's mask and smoothing (exports call it first). */
+// @ts-ignore: decorator
+@inline export function setMask(pm: usize, keep: f64, add: f64): void {
+  PM = pm;
+  SMOOTH = keep != 1 || add != 0;
+  KEEP = keep;
+  ADD = add;
+}
+
+/** Whether sample i is masked out. */
+// @ts-ignore: decorator
+@inline export function masked(i: i32): bool {
+  return PM != 0 && load<u8>(PM + <usize>i) == 0;
+}
+
+/** Whether any of the four samples from i is masked out: a zero byte in their word. */
+// @ts-ignore: decorator
+@inline export function masked4(i: i32): bool {
+  if (!PM) return false;
+  const x = load<u32>(PM + <usize>i);
+  return ((x - 0x01010101) & ~x & 0x80808080) != 0;
+}
+
+/** A masked-out sample's results: 0 in out and grad (o: its float64 byte offset). */
+export function skipElem(pout: usize, pg: usize, o: usize): void {
+  if (pout) stS(pout, o, (F32 & F_OUT) != 0, 0);
+  if (pg) stS(pg, o, (F32 & F_G) != 0, 0);
+}
+
+/** The smoothed target of a valid t. */
+// @ts-ignore: decorator
+@inline export function smoothS(t: f64): f64 {
+  return SMOOTH ? t * KEEP + ADD : t;
+}
+
+// @ts-ignore: decorator
+@inline export function smoothV(t: v128): v128 {
+  return SMOOTH ? f64x2.add(f64x2.mul(t, f64x2.splat(KEEP)), f64x2.splat(ADD)) : t;
+}
+
+/** The number of non-zero bytes of a mask: the samples 'mean' counts. */
+export function kept(pm: usize, n: i32): i32 {
+  let k = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const zero = i8x16.splat(0);
+    for (; i + 16 <= n; i += 16) k += 16 - <i32>popcnt(i8x16.bitmask(i8x16.eq(v128.load(pm + <usize>i), zero)));
+  }
+  for (; i < n; i++) k += load<u8>(pm + <usize>i) != 0 ? 1 : 0;
+  return k;
+}

@@ -404,6 +404,18 @@ export function badTarget(pt: usize, n: i32): i32 {
   sumAdd(v);
 }
 
+/** Whether row r is masked out (pm: the rows' mask bytes; 0 = no mask). */
+// @ts-ignore: decorator
+@inline export function skipRow(pm: usize, r: i32): bool {
+  return pm != 0 && load<u8>(pm + <usize>r) == 0;
+}
+
+/** A skipped row (masked out, or an ignored label): loss 0 (not summed), gradient 0. */
+export function emptyRow(pout: usize, pe: usize, r: i32, n: i32, grad: bool): void {
+  if (pout) store<f64>(pout + (<usize>r << 3), 0);
+  if (grad) memory.fill(pe, 0, <usize>n << 3);
+}
+
 // A vector from lane 0 at p and lane 1 at p + stride.
 // @ts-ignore: decorator
 @inline function load2(p: usize, stride: usize): v128 {
@@ -628,7 +640,7 @@ const PLAIN = 4;
  * when the caller gave none); pw, pout: per-row weight and loss (0 = absent); pg: C * rows gradient
  * (always present: it holds e_c between sweeps), written with GRAD.
  */
-export function softmax(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usize, rows: i32, C: i32, keep: f64, add: f64, gscale: f64, flags: i32): i32 {
+export function softmax(pz: usize, pt: usize, pcw: usize, pw: usize, pm: usize, pout: usize, pg: usize, rows: i32, C: i32, keep: f64, add: f64, gscale: f64, flags: i32): i32 {
   const grad = (flags & GRAD) != 0;
   const kl = (flags & KL) != 0;
   const plainT = (flags & PLAIN) != 0;
@@ -639,7 +651,9 @@ export function softmax(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize
   for (let r = 0; r < rows; ) {
     if (across && r + 4 <= rows) {
       const ws = !pw || (rowWeight(pw, r) >= 0 && rowWeight(pw, r + 1) >= 0 && rowWeight(pw, r + 2) >= 0 && rowWeight(pw, r + 3) >= 0);
-      if (ws && rows4(pz, pt, pcw, pw, pout, pg, r, C, keep, add, gscale, grad, kl, plainT)) {
+      // (no zero byte in the rows' mask word)
+      const x = pm ? load<u32>(pm + <usize>r) : 0x01010101;
+      if (ws && ((x - 0x01010101) & ~x & 0x80808080) == 0 && rows4(pz, pt, pcw, pw, pout, pg, r, C, keep, add, gscale, grad, kl, plainT)) {
         r += 4;
         continue;
       }
@@ -650,6 +664,10 @@ export function softmax(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize
       const z = pz + off;
       const t = pt + off;
       const e = pg + off;
+      if (skipRow(pm, r)) {
+        emptyRow(pout, e, r, C, grad);
+        continue;
+      }
       // The vector sums where they apply; else, or when they met something not finite, the scalar
       // path, which finds the first bad logit or target and takes the limits.
       const m = rowMax(z, C);

@@ -3,8 +3,8 @@
 // the checks, one copy in, one export call and one copy out.
 import { F_G, F_OUT, F_PRED, F_TGT, F_W } from './arena.js';
 import { reduce, Sum } from './sum.js';
-import type { BceWithLogitsOptions, BinaryLoss, FloatArray } from './types.js';
-import { type BinaryFn, binaryCall, elementError, K0, K1, K2, K3, K4 } from './validate.js';
+import type { BceWithLogitsOptions, BinaryLoss, FloatArray, FocalOptions, Softxent } from './types.js';
+import { type BinaryFn, binaryCall, elementError, K0, K1, K2, K3, K4, withDenominator } from './validate.js';
 import type { Wasm } from './wasm.js';
 
 // Slots: prediction, target, weight, per-sample losses, gradient.
@@ -16,11 +16,21 @@ export function binaryLoss(w: Wasm, fn: BinaryFn): BinaryLoss<BceWithLogitsOptio
   const r = w.res / 8;
   const sum = new Sum();
   const bce = fn === 'bce' || fn === 'bceWithLogits';
+  const focal = fn === 'sigmoidFocalLoss';
   const kernel = ex[fn] as (...args: number[]) => number;
   const distill = ex.bceDistill;
   return ((first: FloatArray, second: FloatArray, options?: BceWithLogitsOptions) => {
-    const c = binaryCall(fn, first, second, options);
-    const { n, pred, targets, weight, grad, kernel: k } = c;
+    let c = binaryCall(fn, first, second, options);
+    const { n, pred, targets, weight, grad, mask, kernel: k } = c;
+    if (mask && c.reduction === 'mean') {
+      // 'mean' counts the kept samples, and the gradient needs 1/count before the pass
+      let kept = 0;
+      for (let start = 0; start < n; start += arena.chunk) {
+        const len = Math.min(arena.chunk, n - start);
+        kept += ex.kept(arena.placeMask(mask, start, len), len);
+      }
+      c = withDenominator(c, kept);
+    }
     const out = c.reduction === 'none' ? (c.out ?? new Float64Array(n)) : undefined;
     // Which arrays live in this kernel's memory: read where they are, not copied.
     const oP = arena.own(pred, k & K0);
@@ -45,11 +55,16 @@ export function binaryLoss(w: Wasm, fn: BinaryFn): BinaryLoss<BceWithLogitsOptio
       const pw = arena.place(weight, oW, W, start, len, true);
       const po = arena.out(out, false, OUT, start);
       const pg = arena.out(grad, gDirect, G, start);
-      const bad = !bce
-        ? kernel(pt, pp, pw, po, pg, len, c.gscale, f32)
+      const pm = arena.placeMask(mask, start, len);
+      const bad = focal
+        ? kernel(pp, pt, pw, po, pg, len, c.gscale, f32, pm, c.gamma, c.alpha)
+        : !bce
+        ? kernel(pt, pp, pw, po, pg, len, c.gscale, f32, pm)
         : c.targetLogits || c.temperature !== 1
-          ? distill(pp, pt, pw, po, pg, len, c.gscale, f32, c.posWeight, c.temperature, c.targetLogits ? 1 : 0)
-          : kernel(pp, pt, pw, po, pg, len, c.gscale, f32, c.posWeight);
+          ? distill(pp, pt, pw, po, pg, len, c.gscale, f32, c.posWeight, c.temperature, c.targetLogits ? 1 : 0, pm)
+          : fn === 'bce'
+            ? kernel(pp, pt, pw, po, pg, len, c.gscale, f32, pm, c.keep, c.add)
+            : kernel(pp, pt, pw, po, pg, len, c.gscale, f32, c.posWeight, pm, c.keep, c.add);
       const h = arena.heap();
       if (bad >= 0) throw elementError(c, h[r + 2], start + bad);
       sum.add(h[r]);
@@ -62,6 +77,10 @@ export function binaryLoss(w: Wasm, fn: BinaryFn): BinaryLoss<BceWithLogitsOptio
   }) as BinaryLoss<BceWithLogitsOptions>;
 }
 
-export function binaryFamily(w: Wasm): { bce: BinaryLoss; bceWithLogits: BinaryLoss<BceWithLogitsOptions> } {
-  return { bce: binaryLoss(w, 'bce'), bceWithLogits: binaryLoss(w, 'bceWithLogits') };
+export function binaryFamily(w: Wasm): Pick<Softxent, 'bce' | 'bceWithLogits' | 'sigmoidFocalLoss'> {
+  return {
+    bce: binaryLoss(w, 'bce'),
+    bceWithLogits: binaryLoss(w, 'bceWithLogits'),
+    sigmoidFocalLoss: binaryLoss(w, 'sigmoidFocalLoss') as BinaryLoss<FocalOptions>,
+  };
 }

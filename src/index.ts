@@ -3,6 +3,7 @@ export { createKernel, type KernelOptions, simdSupported } from './kernel.js';
 export { reference } from './reference/index.js';
 export type {
   Backend,
+  BceOptions,
   BceWithLogitsOptions,
   BinaryLoss,
   CbFamily,
@@ -12,6 +13,8 @@ export type {
   Entropy,
   EntropyOptions,
   FloatArray,
+  FocalOptions,
+  IndexArray,
   KernelArray,
   LossOptions,
   Reduction,

@@ -70,11 +70,12 @@ function run(w: Wasm, call: MultiCall, sum: Sum): number | FloatArray {
     const po = arena.out(out, false, OUT, row);
     // The gradient slot also holds e_c between sweeps when there is no gradient.
     const pg = gDirect ? (grad as FloatArray).byteOffset + start * 8 : arena.ptr(G);
+    const pm = arena.placeMask(c.mask, row, rows);
     const bad = !logits
       ? ex.entropy(pt, pcw, pw, po, rows, C, c.keep, c.add)
       : c.distill
-        ? ex.distill(pz, pt, pcw, pw, po, pg, rows, C, c.keep, c.add, c.gscale, c.temperature, c.beta, flags)
-        : ex.softmax(pz, pt, pcw, pw, po, pg, rows, C, c.keep, c.add, c.gscale, flags);
+        ? ex.distill(pz, pt, pcw, pw, pm, po, pg, rows, C, c.keep, c.add, c.gscale, c.temperature, c.beta, flags)
+        : ex.softmax(pz, pt, pcw, pw, pm, po, pg, rows, C, c.keep, c.add, c.gscale, flags);
     const heap = arena.heap();
     if (bad >= 0) {
       const arg = heap[r + 2];

@@ -35,7 +35,7 @@ export const NEG_INF = 2;
  * can have -Infinity).
  */
 export function reduce(
-  c: { readonly reduction: Reduction; readonly n: number },
+  c: { readonly reduction: Reduction; readonly n: number; readonly den?: number },
   sum: Sum,
   perSample: FloatArray | undefined,
   inf = POS_INF,
@@ -43,5 +43,5 @@ export function reduce(
   if (c.reduction === 'none') return perSample as FloatArray;
   let s = sum.value();
   if (Number.isNaN(s)) s = inf === NEG_INF ? -Infinity : inf === (POS_INF | NEG_INF) ? Number.NaN : Infinity;
-  return c.reduction === 'sum' ? s : s / c.n;
+  return c.reduction === 'sum' ? s : s / (c.den ?? c.n);
 }

@@ -57,7 +57,7 @@ export interface LossOptions {
 }
 
 /** Options of `bceWithLogits`. */
-export interface BceWithLogitsOptions extends LossOptions {
+export interface BceWithLogitsOptions extends BceOptions {
   /** Weight of the positive term t·softplus(-x), finite and >= 0 (PyTorch's pos_weight, one scalar). Default 1. */
   posWeight?: number;
   /**
@@ -67,6 +67,20 @@ export interface BceWithLogitsOptions extends LossOptions {
   targetLogits?: boolean;
   /** T > 0, finite: the loss is T² times the loss of logits/T (and teacher logits/T); `grad` is w.r.t. the raw logits. Default 1. */
   temperature?: number;
+}
+
+/** Options of `bce`. */
+export interface BceOptions extends LossOptions {
+  /** ε in [0, 1]: targets become t' = t (1 - ε) + ε / 2 (Keras's and TF.js's label_smoothing). Default 0. */
+  labelSmoothing?: number;
+}
+
+/** Options of `sigmoidFocalLoss`. */
+export interface FocalOptions extends LossOptions {
+  /** γ >= 0, finite: the focusing exponent of (1 - p_t)^γ; 0 gives bceWithLogits exactly. Default 2. */
+  gamma?: number;
+  /** α in [0, 1]: the weight α t + (1 - α)(1 - t); null turns it off (torchvision's alpha = -1). Default 0.25. */
+  alpha?: number | null;
 }
 
 /** Options that select the overload returning per-sample losses. */
@@ -515,7 +529,7 @@ export interface Softxent extends CbFamily, SoftmaxFamily {
    * const each = k.bce(probs, targets, { reduction: 'none' }); // Float64Array(3)
    * ```
    */
-  bce: BinaryLoss<LossOptions>;
+  bce: BinaryLoss<BceOptions>;
   /**
    * Binary cross-entropy of logits x against soft targets t per element:
    * posWeight t softplus(-x) + (1-t) softplus(x). `grad`, w.r.t. x: (posWeight t + 1 - t) sigmoid(x) - posWeight t.
@@ -537,4 +551,24 @@ export interface Softxent extends CbFamily, SoftmaxFamily {
    * temperature not finite and > 0.
    */
   bceWithLogits: BinaryLoss<BceWithLogitsOptions>;
+  /**
+   * The focal loss (Lin et al. 2017) with soft targets t in [0, 1], per element:
+   * a_t ce (1 - p_t)^γ, ce = bceWithLogits(x, t), 1 - p_t = t sigmoid(-x) + (1-t) sigmoid(x) (computed without
+   * cancellation), a_t = α t + (1-α)(1-t) (1 with `alpha: null`). γ = 0 gives bceWithLogits exactly.
+   * `grad`, w.r.t. x: a_t [(sigmoid(x) - t)(1-p_t)^γ + γ (1-2t) ce (1-p_t)^(γ-1) sigmoid(x) sigmoid(-x)].
+   *
+   * torchvision: `torchvision.ops.sigmoid_focal_loss(logits, targets, alpha=alpha ?? -1, gamma=gamma,
+   * reduction=...)`; its default reduction is 'none', ours 'mean'.
+   * @param logits - Logits, not NaN, length N.
+   * @param targets - Soft targets in [0, 1], length N.
+   * @param options - `reduction`, `weight`, `mask`, `grad` (w.r.t. logits), `gamma` (default 2), `alpha` (default
+   * 0.25); default { reduction: 'mean' }.
+   * @returns The mean or the sum; a new Float64Array of N losses for 'none'.
+   * @throws {TypeError} logits or targets not a Float64Array or Float32Array, options not an object, an unknown
+   * option, gamma not a number, alpha not a number or null, mask not a Uint8Array.
+   * @throws {RangeError} targets, weight, mask or grad not of logits' length; an unknown reduction; a NaN logit,
+   * targets outside [0, 1] or NaN, a negative, infinite or NaN weight (the first kept one, by index); gamma not
+   * finite and >= 0; alpha outside [0, 1].
+   */
+  sigmoidFocalLoss: BinaryLoss<FocalOptions>;
 }

@@ -157,7 +157,7 @@ function optionalFloat(fn: string, name: string, v: unknown, n: number, why: str
 }
 
 /** The binary losses: bce-style (prediction first) and continuous Bernoulli (x first). */
-export type BinaryFn = 'bce' | 'bceWithLogits' | 'cbNll' | 'cbNllWithLogits';
+export type BinaryFn = 'bce' | 'bceWithLogits' | 'cbNll' | 'cbNllWithLogits' | 'sigmoidFocalLoss';
 
 interface Shape {
   /** Argument names in the caller's order. */
@@ -171,14 +171,27 @@ interface Shape {
   readonly why: string;
 }
 
-const LOSS_KEYS = ['reduction', 'weight', 'grad', 'out'];
+const LOSS_KEYS = ['reduction', 'weight', 'grad', 'out', 'mask'];
 const SHAPES: Record<BinaryFn, Shape> = {
-  bce: { names: ['probs', 'targets'], pred: 0, logits: false, keys: LOSS_KEYS, why: 'the length of probs' },
+  bce: {
+    names: ['probs', 'targets'],
+    pred: 0,
+    logits: false,
+    keys: [...LOSS_KEYS, 'labelSmoothing'],
+    why: 'the length of probs',
+  },
   bceWithLogits: {
     names: ['logits', 'targets'],
     pred: 0,
     logits: true,
-    keys: [...LOSS_KEYS, 'posWeight', 'targetLogits', 'temperature'],
+    keys: [...LOSS_KEYS, 'posWeight', 'targetLogits', 'temperature', 'labelSmoothing'],
+    why: 'the length of logits',
+  },
+  sigmoidFocalLoss: {
+    names: ['logits', 'targets'],
+    pred: 0,
+    logits: true,
+    keys: [...LOSS_KEYS, 'gamma', 'alpha'],
     why: 'the length of logits',
   },
   cbNll: { names: ['x', 'probs'], pred: 1, logits: false, keys: LOSS_KEYS, why: 'the length of probs' },
@@ -204,8 +217,37 @@ export interface BinaryCall {
   readonly targetLogits: boolean;
   /** bceWithLogits: T > 0, logits (and teacher logits) divided by T, the loss times T². */
   readonly temperature: number;
-  /** Factor of the gradient: 1/n for 'mean', else 1. */
+  /** Factor of the gradient: 1/den for 'mean', else 1 (with a mask, set by the backend: see `masked`). */
   readonly gscale: number;
+  /** Samples 'mean' divides by: n, or the kept ones (with a mask, set by the backend). */
+  readonly den: number;
+  readonly mask: Uint8Array | undefined;
+  /** Binary label smoothing t' = t keep + add (keep = 1 - eps, add = eps / 2). */
+  readonly keep: number;
+  readonly add: number;
+  /** sigmoidFocalLoss: gamma >= 0 (default 2); alpha in [0, 1], or -1 for none (default 0.25). */
+  readonly gamma: number;
+  readonly alpha: number;
+}
+
+/** A call with its 'mean' denominator set: the kept samples of its mask. */
+export function withDenominator<T extends { reduction: Reduction; gscale: number; den: number }>(c: T, den: number): T {
+  return c.reduction === 'mean' ? { ...c, den, gscale: 1 / den } : c;
+}
+
+/** The number of non-zero bytes of a mask. */
+export function keptCount(m: Uint8Array): number {
+  let k = 0;
+  for (let i = 0; i < m.length; i++) if (m[i] !== 0) k++;
+  return k;
+}
+
+/** `labelSmoothing`: a number in [0, 1], default 0. */
+function smoothingOf(fn: string, v: unknown): number {
+  const eps = v ?? 0;
+  if (typeof eps !== 'number') throw new TypeError(`${fn}: labelSmoothing must be a number, got ${describe(eps)}`);
+  if (!inUnit(eps)) throw new RangeError(`${fn}: labelSmoothing = ${eps} is outside [0, 1]`);
+  return eps;
 }
 
 /** `targetLogits`: a boolean, default false. */
@@ -245,6 +287,16 @@ export function binaryCall(fn: BinaryFn, first: unknown, second: unknown, option
   }
   const targetLogits = targetLogitsOf(fn, o.targetLogits);
   const temperature = temperatureOf(fn, o.temperature);
+  const eps = smoothingOf(fn, (o as { labelSmoothing?: unknown }).labelSmoothing);
+  if (eps !== 0 && targetLogits) throw new RangeError(`${fn}: labelSmoothing is not for targetLogits`);
+  const mask = maskOf(fn, (o as { mask?: unknown }).mask, n, shape.why);
+  const { gamma = 2, alpha = 0.25 } = o as { gamma?: unknown; alpha?: unknown };
+  if (typeof gamma !== 'number') throw new TypeError(`${fn}: gamma must be a number, got ${describe(gamma)}`);
+  if (!(gamma >= 0 && gamma < Infinity)) throw new RangeError(`${fn}: gamma = ${gamma} is not a finite number >= 0`);
+  if (alpha !== null && typeof alpha !== 'number') {
+    throw new TypeError(`${fn}: alpha must be a number or null, got ${describe(alpha)}`);
+  }
+  if (alpha !== null && !inUnit(alpha)) throw new RangeError(`${fn}: alpha = ${alpha} is outside [0, 1]`);
   return {
     fn,
     shape,
@@ -260,6 +312,12 @@ export function binaryCall(fn: BinaryFn, first: unknown, second: unknown, option
     targetLogits,
     temperature,
     gscale: reduction === 'mean' ? 1 / n : 1,
+    den: n,
+    mask,
+    keep: 1 - eps,
+    add: eps / 2,
+    gamma,
+    alpha: alpha ?? -1,
   };
 }
 
@@ -328,8 +386,11 @@ export interface MultiCall {
   readonly beta: number;
   /** Needs the distillation kernel: teacher logits, a temperature, reverse-kl or js. */
   readonly distill: boolean;
-  /** Factor of the gradient: 1/rows for 'mean', else 1. */
+  /** Factor of the gradient: 1/den for 'mean', else 1. */
   readonly gscale: number;
+  readonly mask: Uint8Array | undefined;
+  /** Rows 'mean' divides by: the kept ones. */
+  readonly den: number;
 }
 
 /** softmaxCrossEntropy's modes, in assembly/distill.ts's numbering. */
@@ -338,6 +399,7 @@ export const MODES: readonly Mode[] = ['ce', 'kl', 'reverse-kl', 'js'];
 
 const MULTI_KEYS: Record<MultiFn, readonly string[]> = {
   softmaxCrossEntropy: [
+    'mask',
     'reduction',
     'weight',
     'grad',
@@ -348,6 +410,7 @@ const MULTI_KEYS: Record<MultiFn, readonly string[]> = {
     'targetLogits',
     'temperature',
     'beta',
+    'ignoreIndex',
   ],
   entropy: ['reduction', 'weight', 'out', 'classWeight', 'labelSmoothing'],
 };
@@ -403,6 +466,9 @@ export function multiCall(
   if (!inUnit(beta)) throw new RangeError(`${fn}: beta = ${beta} is outside [0, 1]`);
   const targetLogits = targetLogitsOf(fn, o.targetLogits);
   const temperature = temperatureOf(fn, o.temperature);
+  if (o.ignoreIndex !== undefined) throw new RangeError(`${fn}: ignoreIndex is only for class-index targets`);
+  const mask = maskOf(fn, o.mask, rows, 'the number of rows');
+  const den = mask ? keptCount(mask) : rows;
   return {
     fn,
     logits: z,
@@ -422,7 +488,9 @@ export function multiCall(
     temperature,
     beta,
     distill: targetLogits || temperature !== 1 || mode === 'reverse-kl' || mode === 'js',
-    gscale: reduction === 'mean' ? 1 / rows : 1,
+    gscale: reduction === 'mean' ? 1 / den : 1,
+    mask,
+    den,
   };
 }
 

@@ -10,7 +10,20 @@ export interface Exports {
   log(px: number, pout: number, n: number, f32: number): void;
   log1p(px: number, pout: number, n: number, f32: number): void;
   // f32: which arrays hold float32, read and written where they are (F32 in assembly/math.ts)
-  bce(pp: number, pt: number, pw: number, pout: number, pg: number, n: number, gscale: number, f32: number): number;
+  // pm: mask bytes (0 = none); keep, add: binary label smoothing t' = t keep + add
+  bce(
+    pp: number,
+    pt: number,
+    pw: number,
+    pout: number,
+    pg: number,
+    n: number,
+    gscale: number,
+    f32: number,
+    pm: number,
+    keep: number,
+    add: number,
+  ): number;
   bceWithLogits(
     px: number,
     pt: number,
@@ -21,11 +34,37 @@ export interface Exports {
     gscale: number,
     f32: number,
     posWeight: number,
+    pm: number,
+    keep: number,
+    add: number,
+  ): number;
+  sigmoidFocalLoss(
+    px: number,
+    pt: number,
+    pw: number,
+    pout: number,
+    pg: number,
+    n: number,
+    gscale: number,
+    f32: number,
+    pm: number,
+    gamma: number,
+    alpha: number,
   ): number;
   cbLogNorm(pv: number, pout: number, n: number, f32: number): number;
   cbLogNormWithLogits(pv: number, pout: number, n: number, f32: number): number;
   cbMean(pv: number, pout: number, n: number, logits: number, f32: number): number;
-  cbNll(px: number, pv: number, pw: number, pout: number, pg: number, n: number, gscale: number, f32: number): number;
+  cbNll(
+    px: number,
+    pv: number,
+    pw: number,
+    pout: number,
+    pg: number,
+    n: number,
+    gscale: number,
+    f32: number,
+    pm: number,
+  ): number;
   cbNllWithLogits(
     px: number,
     pv: number,
@@ -35,12 +74,14 @@ export interface Exports {
     n: number,
     gscale: number,
     f32: number,
+    pm: number,
   ): number;
   softmax(
     pz: number,
     pt: number,
     pcw: number,
     pw: number,
+    pm: number,
     pout: number,
     pg: number,
     rows: number,
@@ -56,6 +97,7 @@ export interface Exports {
     pt: number,
     pcw: number,
     pw: number,
+    pm: number,
     pout: number,
     pg: number,
     rows: number,
@@ -97,7 +139,10 @@ export interface Exports {
     posWeight: number,
     temperature: number,
     targetLogits: number,
+    pm: number,
   ): number;
+  /** The number of non-zero bytes of a mask. */
+  kept(pm: number, n: number): number;
   promote(src: number, dst: number, n: number): void;
   demote(src: number, dst: number, n: number): void;
   entropy(

@@ -1,7 +1,15 @@
 // The binary losses written for clarity: one element at a time, same formulas as assembly/binary.ts.
 import { NEG_INF, POS_INF, reduce, Sum } from '../sum.js';
-import type { BceWithLogitsOptions, BinaryLoss, FloatArray } from '../types.js';
-import { type BinaryCall, type BinaryFn, badArgument, binaryCall, elementError } from '../validate.js';
+import type { BceWithLogitsOptions, BinaryLoss, FloatArray, FocalOptions } from '../types.js';
+import {
+  type BinaryCall,
+  type BinaryFn,
+  badArgument,
+  binaryCall,
+  elementError,
+  keptCount,
+  withDenominator,
+} from '../validate.js';
 
 /** Loss and derivative of one element (prediction a, target t), before weighting, into lg[0] and lg[1]. */
 export type Element = (c: BinaryCall, a: number, t: number, lg: Float64Array) => void;
@@ -54,17 +62,28 @@ function distillElement(c: BinaryCall, z: number, s: number, lg: Float64Array): 
 
 export function loss(fn: BinaryFn, element: Element): BinaryLoss<BceWithLogitsOptions> {
   return ((first: FloatArray, second: FloatArray, options?: BceWithLogitsOptions) => {
-    const c = binaryCall(fn, first, second, options);
+    let c = binaryCall(fn, first, second, options);
+    const mask = c.mask;
     for (let i = 0; i < c.n; i++) {
+      if (mask && mask[i] === 0) continue;
       const arg = badArgument(c, i);
       if (arg) throw elementError(c, arg, i);
     }
+    if (mask) c = withDenominator(c, keptCount(mask));
+    const smooth = c.keep !== 1 || c.add !== 0;
     const out = c.reduction === 'none' ? (c.out ?? new Float64Array(c.n)) : undefined;
     const sum = new Sum();
     const lg = new Float64Array(2);
     let inf = 0;
     for (let i = 0; i < c.n; i++) {
-      element(c, c.pred[i], c.targets[i], lg);
+      if (mask && mask[i] === 0) {
+        // not read: 0 in 'none' and in the gradient, nothing added
+        if (out) out[i] = 0;
+        if (c.grad) c.grad[i] = 0;
+        continue;
+      }
+      const t = c.targets[i];
+      element(c, c.pred[i], smooth ? t * c.keep + c.add : t, lg);
       let l = lg[0];
       let g = lg[1];
       if (c.weight) {
@@ -82,5 +101,23 @@ export function loss(fn: BinaryFn, element: Element): BinaryLoss<BceWithLogitsOp
   }) as BinaryLoss<BceWithLogitsOptions>;
 }
 
+// a_t ce (1 - p_t)^g, 1 - p_t = t sigmoid(-x) + (1-t) sigmoid(x); assembly/focal.ts's formulas.
+const focalElement: Element = (c, x, t, lg) => {
+  const e = Math.exp(-Math.abs(x));
+  const l = Math.log1p(e);
+  const sig = (x >= 0 ? 1 : e) / (1 + e);
+  const sigN = (x >= 0 ? e : 1) / (1 + e);
+  const ce = (t === 0 ? 0 : t * (Math.max(-x, 0) + l)) + (t === 1 ? 0 : (1 - t) * (Math.max(x, 0) + l));
+  const u = t * sigN + (1 - t) * sig;
+  const g = c.gamma;
+  const pw = g === 0 ? 1 : u === 0 ? 0 : u ** g;
+  const at = c.alpha < 0 ? 1 : c.alpha * t + (1 - c.alpha) * (1 - t);
+  lg[0] = at === 0 ? 0 : at * (ce * pw);
+  const ss = sig * sigN;
+  const r = ss === 0 || g === 0 ? 0 : g * (1 - 2 * t) * (ce * pw) * (ss / u);
+  lg[1] = at * ((sig - t) * pw + r);
+};
+
 export const bce = loss('bce', bceElement);
+export const sigmoidFocalLoss = loss('sigmoidFocalLoss', focalElement) as BinaryLoss<FocalOptions>;
 export const bceWithLogits = loss('bceWithLogits', logitsElement);

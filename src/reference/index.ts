@@ -3,7 +3,7 @@
 import { Block } from '../memory.js';
 import type { Dtype, Softxent } from '../types.js';
 import { allocFloat32, allocLength } from '../validate.js';
-import { bce, bceWithLogits } from './binary.js';
+import { bce, bceWithLogits, sigmoidFocalLoss } from './binary.js';
 import { cb } from './cb.js';
 import { log, log1p } from './elementwise.js';
 import { softmax } from './softmax.js';
@@ -29,6 +29,7 @@ export const reference: Softxent = {
   log1p,
   bce,
   bceWithLogits,
+  sigmoidFocalLoss,
   ...cb,
   softmaxCrossEntropy: softmax.softmaxCrossEntropy,
   entropy: softmax.entropy,

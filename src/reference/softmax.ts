@@ -62,7 +62,9 @@ function row(c: MultiCall, r: number, gw: number, e: Float64Array): number {
 }
 
 function run(c: MultiCall): number | FloatArray {
+  const mask = c.mask;
   for (let r = 0; r < c.n; r++) {
+    if (mask && mask[r] === 0) continue;
     const error = badInRow(c, r);
     if (error) throw error;
   }
@@ -73,6 +75,12 @@ function run(c: MultiCall): number | FloatArray {
   const e = new Float64Array(c.classes);
   const scratch = c.distill ? new RowScratch(c.classes) : undefined;
   for (let r = 0; r < c.n; r++) {
+    if (mask && mask[r] === 0) {
+      // not read: 0 in 'none' and in the gradient, nothing added
+      if (out) out[r] = 0;
+      c.grad?.fill(0, r * c.classes, (r + 1) * c.classes);
+      continue;
+    }
     const w = c.weight ? c.weight[r] : 1;
     let l: number;
     if (!scratch) l = row(c, r, w * c.gscale, e);
