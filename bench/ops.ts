@@ -16,6 +16,11 @@ export interface Data {
   soft(C: number): FloatArray;
   /** Class indices per class count: one per row of C, from t. */
   labels(C: number): Int32Array;
+  /**
+   * A padding mask of `count` samples: sequences of 256 whose last 0-50% are masked out (a batch of
+   * variable-length sequences padded to one length), the padding filled with NaN where it matters.
+   */
+  mask(count: number): Uint8Array;
 }
 
 /**
@@ -64,6 +69,7 @@ function derived(d: Data, make: (a: FloatArray) => { array: FloatArray }): Data 
       return b.array;
     },
     labels: (C) => d.labels(C),
+    mask: (count) => d.mask(count),
     get blocks() {
       return [...Object.values(cache), ...softs.values()];
     },
@@ -80,6 +86,7 @@ export function makeData(n: number, seed = 1): Data {
   const t = Float64Array.from({ length: n }, rnd);
   const soft = new Map<number, Float64Array>();
   const labels = new Map<number, Int32Array>();
+  const masks = new Map<number, Uint8Array>();
   return {
     n,
     p,
@@ -102,6 +109,18 @@ export function makeData(n: number, seed = 1): Data {
         soft.set(C, s);
       }
       return s;
+    },
+    mask(count) {
+      let m = masks.get(count);
+      if (!m) {
+        m = new Uint8Array(count).fill(1);
+        for (let i = 0; i < count; i += 256) {
+          const kept = 128 + Math.floor(rnd() * 128);
+          m.fill(0, Math.min(count, i + kept), Math.min(count, i + 256));
+        }
+        masks.set(count, m);
+      }
+      return m;
     },
     labels(C) {
       let y = labels.get(C);
@@ -178,6 +197,26 @@ function labelsPlain({ x, grad, n, labels }: Data, C: number): number {
   return loss / rows;
 }
 
+/**
+ * torchvision's sigmoid_focal_loss (gamma 2, alpha 0.25, 'mean') with its gradient, the obvious JS:
+ * p, ce, 1 - p_t, the power, alpha_t; the derivative by hand.
+ */
+function focalPlain({ x, t, grad, n }: Data, gamma = 2, alpha = 0.25): number {
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = x[i];
+    const ti = t[i];
+    const p = 1 / (1 + Math.exp(-xi));
+    const ce = Math.max(xi, 0) - xi * ti + Math.log1p(Math.exp(-Math.abs(xi)));
+    const m = 1 - (p * ti + (1 - p) * (1 - ti));
+    const mg = m ** gamma;
+    const at = alpha * ti + (1 - alpha) * (1 - ti);
+    loss += at * ce * mg;
+    grad[i] = (at * ((p - ti) * mg + gamma * m ** (gamma - 1) * ce * (1 - 2 * ti) * p * (1 - p))) / n;
+  }
+  return loss / n;
+}
+
 /** The distillation benchmarks' temperature. */
 const TEMP = 2;
 
@@ -232,6 +271,8 @@ export interface Op {
   issue?: number;
   plain(d: Data): unknown;
   lib(k: Softxent, d: Data): unknown;
+  /** The same call with a padding mask (d.mask), timed beside it: the mask's overhead. */
+  masked?(k: Softxent, d: Data): unknown;
   /** TF.js's float32 loss alone on the same data (tensors made once), where it has the loss. */
   tfjs?(tf: typeof Tf, d: Data): () => unknown;
 }
@@ -287,6 +328,7 @@ export const OPS: Op[] = [
       return s / n;
     },
     lib: (k, d) => k.bceWithLogits(d.x, d.t, { grad: d.grad }),
+    masked: (k, d) => k.bceWithLogits(d.x, d.t, { grad: d.grad, mask: d.mask(d.n) }),
     tfjs: (tf, d) => {
       const [x, t] = [tf.tensor1d(Float32Array.from(d.x)), tf.tensor1d(Float32Array.from(d.t))];
       return tfRun(tf, () => tf.losses.sigmoidCrossEntropy(t, x));
@@ -371,8 +413,17 @@ export const OPS: Op[] = [
       issue: 15,
       plain: (d) => labelsPlain(d, C),
       lib: (k, d) => k.softmaxCrossEntropy(d.x, d.labels(C), C, { grad: d.grad }),
+      masked: (k, d) => k.softmaxCrossEntropy(d.x, d.labels(C), C, { grad: d.grad, mask: d.mask(d.n / C) }),
     }),
   ),
+  {
+    name: 'sigmoidFocalLoss+grad',
+    inputs: 2,
+    issue: 15,
+    plain: (d) => focalPlain(d),
+    lib: (k, d) => k.sigmoidFocalLoss(d.x, d.t, { grad: d.grad }),
+    masked: (k, d) => k.sigmoidFocalLoss(d.x, d.t, { grad: d.grad, mask: d.mask(d.n) }),
+  },
   {
     name: 'distill bceWithLogits+grad',
     inputs: 2,

@@ -59,12 +59,12 @@ export function binaryLoss(w: Wasm, fn: BinaryFn): BinaryLoss<BceWithLogitsOptio
       const bad = focal
         ? kernel(pp, pt, pw, po, pg, len, c.gscale, f32, pm, c.gamma, c.alpha)
         : !bce
-        ? kernel(pt, pp, pw, po, pg, len, c.gscale, f32, pm)
-        : c.targetLogits || c.temperature !== 1
-          ? distill(pp, pt, pw, po, pg, len, c.gscale, f32, c.posWeight, c.temperature, c.targetLogits ? 1 : 0, pm)
-          : fn === 'bce'
-            ? kernel(pp, pt, pw, po, pg, len, c.gscale, f32, pm, c.keep, c.add)
-            : kernel(pp, pt, pw, po, pg, len, c.gscale, f32, c.posWeight, pm, c.keep, c.add);
+          ? kernel(pt, pp, pw, po, pg, len, c.gscale, f32, pm)
+          : c.targetLogits || c.temperature !== 1
+            ? distill(pp, pt, pw, po, pg, len, c.gscale, f32, c.posWeight, c.temperature, c.targetLogits ? 1 : 0, pm)
+            : fn === 'bce'
+              ? kernel(pp, pt, pw, po, pg, len, c.gscale, f32, pm, c.keep, c.add)
+              : kernel(pp, pt, pw, po, pg, len, c.gscale, f32, c.posWeight, pm, c.keep, c.add);
       const h = arena.heap();
       if (bad >= 0) throw elementError(c, h[r + 2], start + bad);
       sum.add(h[r]);

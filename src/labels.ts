@@ -55,7 +55,23 @@ export function labelRun(w: Wasm, call: LabelCall, sum: Sum): number | FloatArra
     const pm = arena.placeMask(mask, row, rows);
     const po = arena.out(out, false, OUT, row);
     const pg = gDirect ? (grad as FloatArray).byteOffset + start * 8 : arena.ptr(G);
-    const bad = ex.softmaxIndex(pz, py, pcw, pw, pm, po, pg, rows, C, c.keep, c.add, c.sumW, gscale, c.ignoreIndex | 0, flags);
+    const bad = ex.softmaxIndex(
+      pz,
+      py,
+      pcw,
+      pw,
+      pm,
+      po,
+      pg,
+      rows,
+      C,
+      c.keep,
+      c.add,
+      c.sumW,
+      gscale,
+      c.ignoreIndex | 0,
+      flags,
+    );
     const heap = arena.heap();
     if (bad >= 0) {
       const arg = heap[r + 2];

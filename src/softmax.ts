@@ -3,11 +3,24 @@
 // Rows longer than MAX_SLOT (2^20 classes; 2^19 for distillation, which needs a row of scratch) go to
 // the reference, which needs no arena.
 import { MAX_SLOT } from './arena.js';
+import { labelRun } from './labels.js';
 import { softmax as referenceSoftmax } from './reference/softmax.js';
 import { reduce, Sum } from './sum.js';
 import type { Entropy, FloatArray, SoftmaxFamily, SoftmaxLoss, SoftmaxOptions } from './types.js';
-import { labelRun } from './labels.js';
-import { isIndexArray, K0, K1, K2, K4, K5, labelCall, MODES, type MultiCall, type MultiFn, multiCall, multiError } from './validate.js';
+import {
+  isIndexArray,
+  K0,
+  K1,
+  K2,
+  K4,
+  K5,
+  labelCall,
+  MODES,
+  type MultiCall,
+  type MultiFn,
+  multiCall,
+  multiError,
+} from './validate.js';
 import type { Wasm } from './wasm.js';
 
 // Slots: logits, targets, row weight, class weight, row losses, gradient (and e_c between sweeps).

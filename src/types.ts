@@ -235,7 +235,12 @@ export interface SoftmaxLoss {
    * @param options - `reduction: 'none'` and the other {@link SoftmaxOptions}.
    * @returns A new Float64Array of `rows` losses.
    */
-  (logits: FloatArray, targets: FloatArray | IndexArray, classes: number, options: NoneOf<SoftmaxOptions>): Float64Array;
+  (
+    logits: FloatArray,
+    targets: FloatArray | IndexArray,
+    classes: number,
+    options: NoneOf<SoftmaxOptions>,
+  ): Float64Array;
   /**
    * The mean over rows (default) or the sum of the row losses.
    * @param logits - Row-major [rows, classes] logits, not NaN (±Infinity allowed).
@@ -255,7 +260,12 @@ export interface SoftmaxLoss {
    * @param options - {@link SoftmaxOptions}; default { reduction: 'mean', mode: 'ce' }.
    * @returns A number for 'mean' and 'sum'; for 'none', `out` or a new Float64Array.
    */
-  (logits: FloatArray, targets: FloatArray | IndexArray, classes: number, options?: SoftmaxOptions): number | FloatArray;
+  (
+    logits: FloatArray,
+    targets: FloatArray | IndexArray,
+    classes: number,
+    options?: SoftmaxOptions,
+  ): number | FloatArray;
 }
 
 /** The entropy of each target row: 'none' returns one value per row. */

@@ -424,6 +424,11 @@ export function multiCall(
   options: unknown,
 ): MultiCall {
   let kernel = fn === 'entropy' ? 0 : floatArg(fn, 'logits', logits, K0);
+  if (fn === 'softmaxCrossEntropy' && !(targets instanceof Float64Array || targets instanceof Float32Array)) {
+    throw new TypeError(
+      `${fn}: targets must be a Float64Array or a Float32Array, or class indices in an integer typed array, got ${describe(targets)}`,
+    );
+  }
   kernel |= floatArg(fn, 'targets', targets, K1);
   const z = fn === 'entropy' ? undefined : (logits as FloatArray);
   const t = targets as FloatArray;
@@ -563,7 +568,17 @@ export interface LabelCall {
   readonly sumW: number;
 }
 
-const LABEL_KEYS = ['reduction', 'weight', 'grad', 'out', 'mask', 'classWeight', 'labelSmoothing', 'ignoreIndex', 'mode'];
+const LABEL_KEYS = [
+  'reduction',
+  'weight',
+  'grad',
+  'out',
+  'mask',
+  'classWeight',
+  'labelSmoothing',
+  'ignoreIndex',
+  'mode',
+];
 const MULTI_ONLY = ['targetLogits', 'temperature', 'beta'];
 
 /** The range of values of an integer typed array. */
@@ -676,7 +691,7 @@ export function labelDenominator(c: LabelCall): number {
     let k = 0;
     for (let r = 0; r < c.n; r++) {
       const y = labels[r];
-      if (y >= 0 && y < C && y !== ignore && (!mask || mask[r] !== 0)) k++;
+      if (y >= 0 && y < C && y !== ignore && mask?.[r] !== 0) k++;
     }
     return k;
   }

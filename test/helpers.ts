@@ -3,7 +3,10 @@ import { createKernel, reference, type Softxent } from '../src/index.js';
 import binary from './fixtures/binary.json?raw';
 import cb from './fixtures/cb.json?raw';
 import distill from './fixtures/distill.json?raw';
+import focal from './fixtures/focal.json?raw';
+import labels from './fixtures/labels.json?raw';
 import log from './fixtures/log.json?raw';
+import smoothing from './fixtures/smoothing.json?raw';
 import softmax from './fixtures/softmax.json?raw';
 
 /** The same suite runs on each: the SIMD build, the scalar build, the pure-JS reference. */
@@ -27,7 +30,10 @@ const FIXTURES: Record<string, string> = {
   'binary.json': binary,
   'cb.json': cb,
   'distill.json': distill,
+  'focal.json': focal,
+  'labels.json': labels,
   'log.json': log,
+  'smoothing.json': smoothing,
   'softmax.json': softmax,
 };
 

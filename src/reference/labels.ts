@@ -4,7 +4,7 @@
 import { NEG_INF, POS_INF, reduce, Sum } from '../sum.js';
 import type { FloatArray } from '../types.js';
 import { badWeight, isWeight, type LabelCall, labelDenominator, labelError, skipped } from '../validate.js';
-import { limit, rowMax } from './softmax.js';
+import { limit, rowMax } from './rows.js';
 
 /** The first bad input of the kept rows, in row order: a NaN logit, the label, the row's weight. */
 function check(c: LabelCall): void {

@@ -6,20 +6,7 @@ import type { Entropy, FloatArray, SoftmaxLoss } from '../types.js';
 import { badInRow, isIndexArray, labelCall, type MultiCall, multiCall } from '../validate.js';
 import { distillRow, RowScratch } from './distill.js';
 import { labelRun } from './labels.js';
-
-/** The largest logit of a row (±Infinity: the limits below). */
-export function rowMax(z: FloatArray, from: number, C: number): number {
-  let m = -Infinity;
-  for (let j = from; j < from + C; j++) m = Math.max(m, z[j]);
-  return m;
-}
-
-/**
- * The logit the sums see: unchanged when the row's max m is finite; for a row holding +Infinity,
- * 0 for those logits and -Infinity for the others; for a row of -Infinity only, 0.
- */
-export const limit = (v: number, m: number): number =>
-  m === Infinity ? (v === Infinity ? 0 : -Infinity) : m === -Infinity ? 0 : v;
+import { limit, rowMax } from './rows.js';
 
 /** w_j t'_j of element j of a row starting at `from`. */
 const weighted = (c: MultiCall, from: number, j: number): number =>
