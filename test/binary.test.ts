@@ -346,3 +346,68 @@ describe('expandSoftLabels', () => {
     expect(() => expandSoftLabels(x, [0.5, 1] as unknown as Float64Array)).toThrow(TypeError);
   });
 });
+
+// Binary label smoothing (issue 15): t' = t (1 - eps) + eps / 2, Keras's and TF.js's convention.
+interface SmoothCase {
+  labelSmoothing: number;
+  posWeight?: number | null;
+  probs?: number[];
+  logits?: number[];
+  targets: number[];
+  loss: [number, number][];
+  scale: number[];
+  grad: number[];
+  gradScale: number[];
+}
+const SM = fixture<{ bce: SmoothCase[]; bceWithLogits: SmoothCase[] }>('smoothing.json');
+
+for (const [backend, make] of [...BACKENDS, ['wasm-simd chunked', CHUNKED[0][1]] as const]) {
+  describe(`binary label smoothing on ${backend}`, () => {
+    let k: Softxent;
+    beforeAll(async () => {
+      k = await make();
+    });
+
+    it('matches the mpmath truths at t (1 - eps) + eps / 2 within 32 eps of the magnitude', () => {
+      for (const fn of ['bce', 'bceWithLogits'] as const) {
+        for (const c of SM[fn]) {
+          const a = Float64Array.from((fn === 'bce' ? c.probs : c.logits) as number[]);
+          const t = Float64Array.from(c.targets);
+          const grad = new Float64Array(a.length);
+          const o = { labelSmoothing: c.labelSmoothing, reduction: 'none' as const, grad };
+          const none = fn === 'bce' ? k.bce(a, t, o) : k.bceWithLogits(a, t, { ...o, posWeight: c.posWeight ?? 1 });
+          none.forEach((v, i) => {
+            const [hi, lo] = c.loss[i];
+            const at = `${fn} eps ${c.labelSmoothing} a = ${a[i]} t = ${t[i]}`;
+            if (Number.isFinite(hi)) {
+              expect(Math.abs(v - hi - lo), at).toBeLessThanOrEqual(32 * Number.EPSILON * c.scale[i] + 2 ** -1074);
+            } else expect(v, at).toBe(hi);
+            const g = c.grad[i];
+            if (Number.isFinite(g)) {
+              expect(Math.abs(grad[i] - g), `${at} grad`).toBeLessThanOrEqual(
+                32 * Number.EPSILON * c.gradScale[i] + 2 ** -1074,
+              );
+            } else expect(grad[i], `${at} grad`).toBe(g);
+          });
+        }
+      }
+    });
+
+    it('eps = 0 is the plain call; smoothing with teacher logits and eps outside [0, 1] are refused', () => {
+      const p = Float64Array.of(0.2, 0.7, 0.9);
+      const t = Float64Array.of(0, 1, 0.5);
+      expect(k.bce(p, t, { labelSmoothing: 0 })).toBe(k.bce(p, t));
+      expect(k.bce(p, t, { labelSmoothing: 0.2 })).toBe(k.bce(p, Float64Array.of(0.1, 0.9, 0.5)));
+      expect(outcome(() => k.bceWithLogits(p, t, { labelSmoothing: 1.5 }))).toBe(
+        'RangeError: bceWithLogits: labelSmoothing = 1.5 is outside [0, 1]',
+      );
+      expect(outcome(() => k.bceWithLogits(p, t, { labelSmoothing: 0.1, targetLogits: true }))).toBe(
+        'RangeError: bceWithLogits: labelSmoothing is not for targetLogits',
+      );
+      // a target outside [0, 1] is refused even where its smoothed value would be inside
+      expect(outcome(() => k.bce(p, Float64Array.of(0, 1, 1.2), { labelSmoothing: 0.5 }))).toBe(
+        'RangeError: bce: targets[2] = 1.2 is outside [0, 1]',
+      );
+    });
+  });
+}
