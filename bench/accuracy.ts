@@ -13,9 +13,12 @@ import {
   distillAccuracy,
   distillBceAccuracy,
   elementwiseAccuracy,
+  focalAccuracy,
+  labelsAccuracy,
   logitsAccuracy,
   logNormErrors,
   POS_WEIGHTS,
+  smoothingAccuracy,
   softmaxAccuracy,
   torchLogNormAccuracy,
   type Worst,
@@ -63,6 +66,14 @@ function measure(k: Softxent): Record<string, Worst> {
     ),
     'bceWithLogits targetLogits loss **': distillBceAccuracy(k).loss,
     'bceWithLogits targetLogits grad **': distillBceAccuracy(k).grad,
+    'softmaxCrossEntropy class indices loss **': labelsAccuracy(k).loss,
+    'softmaxCrossEntropy class indices grad **': labelsAccuracy(k).grad,
+    'sigmoidFocalLoss loss **': focalAccuracy(k).loss,
+    'sigmoidFocalLoss grad **': focalAccuracy(k).grad,
+    'bce labelSmoothing loss **': smoothingAccuracy(k, 'bce').loss,
+    'bce labelSmoothing grad **': smoothingAccuracy(k, 'bce').grad,
+    'bceWithLogits labelSmoothing loss **': smoothingAccuracy(k, 'bceWithLogits').loss,
+    'bceWithLogits labelSmoothing grad **': smoothingAccuracy(k, 'bceWithLogits').grad,
   };
 }
 

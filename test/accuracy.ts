@@ -327,3 +327,145 @@ export function distillBceAccuracy(k: Softxent): { loss: Worst; grad: Worst } {
   }
   return { loss: { ...worst(loss), points: loss.length }, grad: { ...worst(grad), points: grad.length } };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 15: class indices, the focal loss, binary label smoothing; errors in eps of the terms' magnitude.
+
+interface ScaledCase {
+  loss: [number, number][];
+  scale: number[];
+  grad: number[];
+  gradScale: number[];
+  gradIndex?: number[];
+}
+
+/** Loss and gradient errors of one case, in eps times its scales (a gradient against `gscale(j)`). */
+function scaled(
+  c: ScaledCase,
+  l: ArrayLike<number>,
+  g: ArrayLike<number>,
+  at: (i: number) => string,
+  gscale: (j: number) => number = (j) => c.gradScale[j],
+  loss: [number, string][] = [],
+  grad: [number, string][] = [],
+): void {
+  const eps = 2 ** -52;
+  c.loss.forEach(([r, res], i) => {
+    const e = Number.isFinite(r) ? Math.abs(l[i] - r - res) / (eps * c.scale[i] || 2 ** -1074) : ulpErr(l[i], r, res);
+    loss.push([e, `${at(i)} loss ${l[i]}`]);
+  });
+  c.grad.forEach((want, j) => {
+    const i = c.gradIndex ? c.gradIndex[j] : j;
+    const e = Number.isFinite(want)
+      ? Math.abs(g[i] - want) / (eps * gscale(j) || 2 ** -1074)
+      : Object.is(g[i], want)
+        ? 0
+        : Infinity;
+    grad.push([e, `${at(i)} grad ${g[i]} vs ${want}`]);
+  });
+}
+
+const result = (loss: [number, string][], grad: [number, string][]) => ({
+  loss: { ...worst(loss), points: loss.length },
+  grad: { ...worst(grad), points: grad.length },
+});
+
+export interface LabelCase extends ScaledCase {
+  classes: number;
+  logits: number[];
+  labels: number[];
+  ignoreIndex: number;
+  labelSmoothing: number;
+  classWeight: number[] | null;
+  weight: number[] | null;
+}
+export const LB = fixture<{ cases: LabelCase[] }>('labels.json');
+
+/** Class-index CE: rows in eps of their scale, gradients in eps of their row's largest scale. */
+export function labelsAccuracy(k: Softxent): { loss: Worst; grad: Worst } {
+  const loss: [number, string][] = [];
+  const grad: [number, string][] = [];
+  for (const c of LB.cases) {
+    const g = new Float64Array(c.logits.length);
+    const l = k.softmaxCrossEntropy(Float64Array.from(c.logits), Int32Array.from(c.labels), c.classes, {
+      ignoreIndex: c.ignoreIndex,
+      labelSmoothing: c.labelSmoothing,
+      classWeight: c.classWeight ? Float64Array.from(c.classWeight) : undefined,
+      weight: c.weight ? Float64Array.from(c.weight) : undefined,
+      reduction: 'none',
+      grad: g,
+    });
+    const rowScale = new Float64Array(c.labels.length);
+    const row = (j: number) => Math.floor((c.gradIndex ? c.gradIndex[j] : j) / c.classes);
+    c.gradScale.forEach((s, j) => {
+      rowScale[row(j)] = Math.max(rowScale[row(j)], s);
+    });
+    scaled(
+      c,
+      l,
+      g,
+      (i) => `C=${c.classes} ${i}`,
+      (j) => rowScale[row(j)],
+      loss,
+      grad,
+    );
+  }
+  return result(loss, grad);
+}
+
+export interface FocalCase extends ScaledCase {
+  gamma: number;
+  alpha: number | null;
+  logits: number[];
+  targets: number[];
+  weight: number[] | null;
+}
+export const FC = fixture<{ cases: FocalCase[]; limits: FocalCase[] }>('focal.json');
+
+export function focalAccuracy(k: Softxent): { loss: Worst; grad: Worst } {
+  const loss: [number, string][] = [];
+  const grad: [number, string][] = [];
+  for (const c of [...FC.cases, ...FC.limits]) {
+    const g = new Float64Array(c.logits.length);
+    const l = k.sigmoidFocalLoss(Float64Array.from(c.logits), Float64Array.from(c.targets), {
+      gamma: c.gamma,
+      alpha: c.alpha,
+      weight: c.weight ? Float64Array.from(c.weight) : undefined,
+      reduction: 'none',
+      grad: g,
+    });
+    scaled(
+      c,
+      l,
+      g,
+      (i) => `gamma ${c.gamma} alpha ${c.alpha} x ${c.logits[i]} t ${c.targets[i]}`,
+      undefined,
+      loss,
+      grad,
+    );
+  }
+  return result(loss, grad);
+}
+
+interface SmoothCase extends ScaledCase {
+  labelSmoothing: number;
+  posWeight?: number | null;
+  probs?: number[];
+  logits?: number[];
+  targets: number[];
+}
+const SMO = fixture<{ bce: SmoothCase[]; bceWithLogits: SmoothCase[] }>('smoothing.json');
+
+export function smoothingAccuracy(k: Softxent, fn: 'bce' | 'bceWithLogits'): { loss: Worst; grad: Worst } {
+  const loss: [number, string][] = [];
+  const grad: [number, string][] = [];
+  for (const c of SMO[fn]) {
+    const a = Float64Array.from((fn === 'bce' ? c.probs : c.logits) as number[]);
+    const t = Float64Array.from(c.targets);
+    const g = new Float64Array(a.length);
+    const o = { labelSmoothing: c.labelSmoothing, reduction: 'none' as const, grad: g };
+    const l = fn === 'bce' ? k.bce(a, t, o) : k.bceWithLogits(a, t, { ...o, posWeight: c.posWeight ?? 1 });
+    scaled(c, l, g, (i) => `eps ${c.labelSmoothing} ${a[i]} ${t[i]}`, undefined, loss, grad);
+  }
+  return result(loss, grad);
+}

@@ -269,6 +269,39 @@ const RUN: Record<string, () => Promise<void>> = {
       expect(Math.abs(r.grad[j] - (total(up) - total(down)) / (2 * h))).toBeLessThanOrEqual(1e-8);
     }
   },
+  'docs/language-models.md › Perplexity of a padded batch › 1': async () => {
+    const r = await run('docs/language-models.md › Perplexity of a padded batch › 1', [
+      'k',
+      'V',
+      'logits',
+      'labels',
+      'attention',
+      'nll',
+      'perplexity',
+      'same',
+      'grad',
+      'corpusPerplexity',
+    ]);
+    // the mean NLL over the 8 real tokens, from a direct log-softmax
+    let sum = 0;
+    for (let i = 0; i < 12; i++) {
+      if (!r.attention[i]) continue;
+      const row = Array.from(r.logits.subarray(i * r.V, (i + 1) * r.V) as Float32Array);
+      const m = Math.max(...row);
+      const lse = m + Math.log(row.reduce((a, v) => a + Math.exp(v - m), 0));
+      sum += lse - row[r.labels[i]];
+    }
+    expect(Math.abs(r.nll - sum / 8)).toBeLessThanOrEqual(1e-12 * r.nll);
+    expect(r.perplexity).toBe(Math.exp(r.nll));
+    expect(r.same).toBe(r.nll);
+    expect(Math.abs(r.corpusPerplexity - r.perplexity)).toBeLessThanOrEqual(1e-12 * r.perplexity);
+    // padding rows: gradient 0; each kept row's gradient sums to 0
+    for (let i = 0; i < 12; i++) {
+      const g = r.grad.subarray(i * r.V, (i + 1) * r.V) as Float32Array;
+      if (!r.attention[i]) expect(g.every((v: number) => v === 0)).toBe(true);
+      else expect(Math.abs(g.reduce((a: number, v: number) => a + v, 0))).toBeLessThan(1e-6);
+    }
+  },
 };
 
 /** Blocks that quote a file of examples/ (run by test/consumer.test.ts, which cannot run here). */

@@ -76,11 +76,11 @@ for (const [backend, make] of [...BACKENDS, ['wasm-simd chunked', CHUNKED[0][1]]
         const x = Float64Array.from(c.logits);
         const t = Float64Array.from(c.targets);
         const grad = new Float64Array(x.length);
-        const mean = k.sigmoidFocalLoss(x, t, { ...opts(c), grad });
+        const mean = k.sigmoidFocalLoss(x, t, { ...opts(c), grad }) as number;
         expect(Math.abs(mean - c.mean)).toBeLessThanOrEqual(1e-12 * Math.abs(c.mean));
-        expect(Math.abs(k.sigmoidFocalLoss(x, t, { ...opts(c), reduction: 'sum' }) - c.sum)).toBeLessThanOrEqual(
-          1e-12 * Math.abs(c.sum),
-        );
+        expect(
+          Math.abs((k.sigmoidFocalLoss(x, t, { ...opts(c), reduction: 'sum' }) as number) - c.sum),
+        ).toBeLessThanOrEqual(1e-12 * Math.abs(c.sum));
         k.sigmoidFocalLoss(x, t, { ...opts(c), reduction: 'none' }).forEach((v, i) => {
           expect(Math.abs(v - c.none[i])).toBeLessThanOrEqual(1e-12 * Math.abs(c.none[i]) + 1e-300);
         });
