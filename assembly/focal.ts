@@ -279,15 +279,7 @@ export function sigmoidFocalLoss(px: usize, pt: usize, pw: usize, pout: usize, p
   let k0: f64 = 0, k1: f64 = 0, k2: f64 = 0, k3: f64 = 0;
   if (ASC_FEATURE_SIMD) {
     const G = gamma == 0 ? 0 : gamma == 1 ? 1 : gamma == 2 ? 2 : 3;
-    if (pg) {
-      if (G == 0) i = loop4(0, true, px, pt, pw, pout, pg, n, gscale, gamma, alpha);
-      else if (G == 1) i = loop4(1, true, px, pt, pw, pout, pg, n, gscale, gamma, alpha);
-      else if (G == 2) i = loop4(2, true, px, pt, pw, pout, pg, n, gscale, gamma, alpha);
-      else i = loop4(3, true, px, pt, pw, pout, pg, n, gscale, gamma, alpha);
-    } else if (G == 0) i = loop4(0, false, px, pt, pw, pout, pg, n, gscale, gamma, alpha);
-    else if (G == 1) i = loop4(1, false, px, pt, pw, pout, pg, n, gscale, gamma, alpha);
-    else if (G == 2) i = loop4(2, false, px, pt, pw, pout, pg, n, gscale, gamma, alpha);
-    else i = loop4(3, false, px, pt, pw, pout, pg, n, gscale, gamma, alpha);
+    i = pg ? loop4(G, true, px, pt, pw, pout, pg, n, gscale, gamma, alpha) : loop4(G, false, px, pt, pw, pout, pg, n, gscale, gamma, alpha);
     if (i < 0) return -2 - i;
     s0 = f64x2.extract_lane(gVa, 0);
     s1 = f64x2.extract_lane(gVa, 1);
