@@ -36,7 +36,19 @@ import {
   logS,
   masked,
   masked4,
+  S_KEEP,
+  KEEP_ALL,
+  maskIn,
+  maskOut,
+  masked4All,
+  maskZero,
   O,
+  rebase,
+  S_A,
+  S_G,
+  S_OUT,
+  S_T,
+  S_W,
   r0,
   r1,
   RES,
@@ -150,7 +162,7 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
 // bce of two pairs; returns the sum of their weighted losses (terms >= 0: one rounding more, and a
 // single Kahan sum instead of two).
 // @ts-ignore: decorator
-@inline function bce4(f: i32, clamp: bool, o: usize, a: v128, t: v128, w: v128, a1: v128, t1: v128, w1: v128, pout: usize, pg: usize, gscale: f64): v128 {
+@inline function bce4(f: i32, clamp: bool, o: usize, a: v128, t: v128, w: v128, a1: v128, t1: v128, w1: v128, pout: usize, pg: usize, gscale: f64, pk: usize): v128 {
   const zero = f64x2.splat(0);
   const one = kv(kONE);
   const mn = kv(kMIN_NORMAL);
@@ -164,8 +176,9 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
   const v1 = clamp ? f64x2.pmax(u1, mn) : u1;
   // log1p(-p) = log(u) + ((1-u) - p)/u
   log2V(v, f64x2.div(f64x2.sub(f64x2.sub(one, u), a), v), v1, f64x2.div(f64x2.sub(f64x2.sub(one, u1), a1), v1), true);
-  const loss = bceV(f, clamp, o, a, t, w, u, lp, r0(), pout, pg, gscale);
-  return f64x2.add(loss, bceV(f, clamp, o + 16, a1, t1, w1, u1, lp1, r1(), pout, pg, gscale));
+  // the losses of kept samples only (pk: the group's keep mask)
+  const loss = v128.and(bceV(f, clamp, o, a, t, w, u, lp, r0(), pout, pg, gscale), v128.load(pk));
+  return f64x2.add(loss, v128.and(bceV(f, clamp, o + 16, a1, t1, w1, u1, lp1, r1(), pout, pg, gscale), v128.load(pk, 16)));
 }
 
 // Lanes of a pair in bce's domain: p and t in [0, 1], weight finite and >= 0 (false for NaN).
@@ -211,30 +224,39 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
     const fa = (F32 & F_PRED) != 0;
     const ft = (F32 & F_TGT) != 0;
     const fw = (F32 & F_W) != 0;
+    const fo = (F32 & F_OUT) != 0;
+    const fg = (F32 & F_G) != 0;
     for (; i + 4 <= n; i += 4) {
-      // Groups holding a masked-out sample take the scalar element (the same bits per sample).
-      if (masked4(i)) {
-        for (let j = i; j < i + 4; j++) {
-          const r = elem(kind, pa, pt, pw, pout, pg, j, gscale, posW);
-          if (r >= 0) return r;
-        }
-        continue;
-      }
       const o = <usize>i << 3;
+      // A group holding a masked-out sample reads and writes a scratch copy (maskIn, maskOut).
+      let qa = pa, qt = pt, qw = pw, qo = pout, qg = pg, qk = KEEP_ALL;
+      if (masked4(i)) {
+        if (masked4All(i)) {
+          maskZero(i, pout, pg);
+          continue;
+        }
+        maskIn(i, pa, pt, pw, kind == BCE ? 0.5 : 0);
+        qa = rebase(S_A, o, fa);
+        qt = rebase(S_T, o, ft);
+        qw = rebase(S_W, o, fw);
+        qo = rebase(S_OUT, o, fo);
+        qg = rebase(S_G, o, fg);
+        qk = S_KEEP;
+      }
       const zero = f64x2.splat(0);
       const one = kv(kONE);
-      const a = ldV(pa, o, fa);
-      let t = ldV(pt, o, ft);
-      const w = f & W ? ldV(pw, o, fw) : one;
-      const a1 = ldV(pa, o + 16, fa);
-      let t1 = ldV(pt, o + 16, ft);
-      const w1 = f & W ? ldV(pw, o + 16, fw) : one;
+      const a = ldV(qa, o, fa);
+      let t = ldV(qt, o, ft);
+      const w = f & W ? ldV(qw, o, fw) : one;
+      const a1 = ldV(qa, o + 16, fa);
+      let t1 = ldV(qt, o + 16, ft);
+      const w1 = f & W ? ldV(qw, o + 16, fw) : one;
       let loss = zero;
       let loss1 = zero;
       if (!v128.all_true<i64>(v128.and(plainV(kind, f, a, t, w), plainV(kind, f, a1, t1, w1)))) {
         if (kind == BCE && v128.all_true<i64>(v128.and(bceValidV(f, a, t, w), bceValidV(f, a1, t1, w1)))) {
           // Saturated or tiny probabilities, common in confident predictions: vectorized clamps.
-          loss = bce4(f, true, o, a, smoothV(t), w, a1, smoothV(t1), w1, pout, pg, gscale);
+          loss = bce4(f, true, o, a, smoothV(t), w, a1, smoothV(t1), w1, qo, qg, gscale, qk);
         } else {
           for (let j = i; j < i + 4; j++) {
             const r = elem(kind, pa, pt, pw, pout, pg, j, gscale, posW);
@@ -243,7 +265,7 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
           continue;
         }
       } else if (kind == BCE) {
-        loss = bce4(f, false, o, a, smoothV(t), w, a1, smoothV(t1), w1, pout, pg, gscale);
+        loss = bce4(f, false, o, a, smoothV(t), w, a1, smoothV(t1), w1, qo, qg, gscale, qk);
       } else {
         t = smoothV(t);
         t1 = smoothV(t1);
@@ -257,8 +279,8 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
         const sig1 = f & G ? sigmoidV(a1, e1, u1) : zero;
         // log1p(e) = log(u) + (e - (u-1))/u
         log2V(u, f64x2.div(f64x2.sub(e, f64x2.sub(u, one)), u), u1, f64x2.div(f64x2.sub(e1, f64x2.sub(u1, one)), u1), true);
-        loss = logitsV(f, o, a, t, w, sig, r0(), posW, pout, pg, gscale);
-        loss1 = logitsV(f, o + 16, a1, t1, w1, sig1, r1(), posW, pout, pg, gscale);
+        loss = v128.and(logitsV(f, o, a, t, w, sig, r0(), posW, qo, qg, gscale), v128.load(qk));
+        loss1 = v128.and(logitsV(f, o + 16, a1, t1, w1, sig1, r1(), posW, qo, qg, gscale), v128.load(qk, 16));
       }
       const y = f64x2.sub(loss, c0);
       const tt = f64x2.add(s0, y);
@@ -270,6 +292,7 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
         c1 = f64x2.sub(f64x2.sub(tt1, s1), y1);
         s1 = tt1;
       }
+      if (qk == S_KEEP) maskOut(i, pout, pg);
     }
     sumFold(f64x2.extract_lane(s0, 0), f64x2.extract_lane(s0, 1), f64x2.extract_lane(c0, 0), f64x2.extract_lane(c0, 1));
     sumFold(f64x2.extract_lane(s1, 0), f64x2.extract_lane(s1, 1), f64x2.extract_lane(c1, 0), f64x2.extract_lane(c1, 1));

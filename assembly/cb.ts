@@ -60,6 +60,18 @@ import {
   setF32,
   masked,
   masked4,
+  masked4All,
+  maskIn,
+  maskOut,
+  maskZero,
+  KEEP_ALL,
+  rebase,
+  S_A,
+  S_G,
+  S_KEEP,
+  S_OUT,
+  S_T,
+  S_W,
   setMask,
   skipElem,
   stS,
@@ -337,24 +349,33 @@ function elem(kind: i32, op: i32, pv: usize, px: usize, pw: usize, pout: usize, 
     const fv = (F32 & F_PRED) != 0;
     const fx = (F32 & F_TGT) != 0;
     const fw = (F32 & F_W) != 0;
+    const fo = (F32 & F_OUT) != 0;
+    const fg = (F32 & F_G) != 0;
     for (; i + 4 <= n; i += 4) {
-      // Groups holding a masked-out sample take the scalar element (the same bits per sample).
-      if (masked4(i)) {
-        for (let j = i; j < i + 4; j++) {
-          const r = elem(kind, op, pv, px, pw, pout, pg, j, gscale);
-          if (r >= 0) return r;
-        }
-        continue;
-      }
       const o = <usize>i << 3;
+      // A group holding a masked-out sample reads and writes a scratch copy (maskIn, maskOut).
+      let qv = pv, qx = px, qw = pw, qo = pout, qg = pg, qk = KEEP_ALL;
+      if (masked4(i)) {
+        if (masked4All(i)) {
+          maskZero(i, pout, pg);
+          continue;
+        }
+        maskIn(i, pv, px, pw, kind == PROBS ? 0.25 : 1);
+        qv = rebase(S_A, o, fv);
+        qx = rebase(S_T, o, fx);
+        qw = rebase(S_W, o, fw);
+        qo = rebase(S_OUT, o, fo);
+        qg = rebase(S_G, o, fg);
+        qk = S_KEEP;
+      }
       const zero = f64x2.splat(0);
       const one = kv(kONE);
-      const v = ldV(pv, o, fv);
-      const v1 = ldV(pv, o + 16, fv);
-      const x = op == NLL ? ldV(px, o, fx) : zero;
-      const x1 = op == NLL ? ldV(px, o + 16, fx) : zero;
-      const w = f & W ? ldV(pw, o, fw) : one;
-      const w1 = f & W ? ldV(pw, o + 16, fw) : one;
+      const v = ldV(qv, o, fv);
+      const v1 = ldV(qv, o + 16, fv);
+      const x = op == NLL ? ldV(qx, o, fx) : zero;
+      const x1 = op == NLL ? ldV(qx, o + 16, fx) : zero;
+      const w = f & W ? ldV(qw, o, fw) : one;
+      const w1 = f & W ? ldV(qw, o + 16, fw) : one;
       if (!v128.all_true<i64>(v128.and(plainV(kind, op, f, v, x, w), plainV(kind, op, f, v1, x1, w1)))) {
         for (let j = i; j < i + 4; j++) {
           const r = elem(kind, op, pv, px, pw, pout, pg, j, gscale);
@@ -426,8 +447,8 @@ function elem(kind: i32, op: i32, pv: usize, px: usize, pw: usize, pout: usize, 
       let y = zero;
       let y1 = zero;
       if (v128.all_true<i64>(sm)) {
-        y = outV(SMALL, kind, op, f, o, v, x, w, a, e, zero, t1, t0, q, pout, pg, gscale);
-        y1 = outV(SMALL, kind, op, f, o + 16, v1, x1, w1, a1, e1, zero, t11, t01, q1, pout, pg, gscale);
+        y = outV(SMALL, kind, op, f, o, v, x, w, a, e, zero, t1, t0, q, qo, qg, gscale);
+        y1 = outV(SMALL, kind, op, f, o + 16, v1, x1, w1, a1, e1, zero, t11, t01, q1, qo, qg, gscale);
       } else {
         let la = zero;
         let la1 = zero;
@@ -437,19 +458,21 @@ function elem(kind: i32, op: i32, pv: usize, px: usize, pw: usize, pout: usize, 
           la1 = r1();
         }
         if (anySmall) {
-          y = outV(SOME, kind, op, f, o, v, x, w, a, e, la, t1, t0, q, pout, pg, gscale);
-          y1 = outV(SOME, kind, op, f, o + 16, v1, x1, w1, a1, e1, la1, t11, t01, q1, pout, pg, gscale);
+          y = outV(SOME, kind, op, f, o, v, x, w, a, e, la, t1, t0, q, qo, qg, gscale);
+          y1 = outV(SOME, kind, op, f, o + 16, v1, x1, w1, a1, e1, la1, t11, t01, q1, qo, qg, gscale);
         } else {
-          y = outV(LARGE, kind, op, f, o, v, x, w, a, e, la, t1, t0, q, pout, pg, gscale);
-          y1 = outV(LARGE, kind, op, f, o + 16, v1, x1, w1, a1, e1, la1, t11, t01, q1, pout, pg, gscale);
+          y = outV(LARGE, kind, op, f, o, v, x, w, a, e, la, t1, t0, q, qo, qg, gscale);
+          y1 = outV(LARGE, kind, op, f, o + 16, v1, x1, w1, a1, e1, la1, t11, t01, q1, qo, qg, gscale);
         }
       }
       if (op == NLL) {
-        const yy = f64x2.sub(f64x2.add(y, y1), cs);
+        // the losses of kept samples only
+        const yy = f64x2.sub(f64x2.add(v128.and(y, v128.load(qk)), v128.and(y1, v128.load(qk, 16))), cs);
         const tt = f64x2.add(s, yy);
         cs = f64x2.sub(f64x2.sub(tt, s), yy);
         s = tt;
       }
+      if (qk == S_KEEP) maskOut(i, pout, pg);
     }
     sumFold(f64x2.extract_lane(s, 0), f64x2.extract_lane(s, 1), f64x2.extract_lane(cs, 0), f64x2.extract_lane(cs, 1));
   }

@@ -49,7 +49,19 @@ import {
   logS,
   masked,
   masked4,
+  masked4All,
+  maskIn,
+  maskOut,
+  maskZero,
+  KEEP_ALL,
   r0,
+  rebase,
+  S_A,
+  S_G,
+  S_KEEP,
+  S_OUT,
+  S_T,
+  S_W,
   r1,
   RES,
   setF32,
@@ -1632,14 +1644,30 @@ export function bceDistill(px: usize, pt: usize, pw: usize, pout: usize, pg: usi
     const gv = f64x2.splat(gs);
     const fx = (F32 & F_PRED) != 0, ft = (F32 & F_TGT) != 0, fw = (F32 & F_W) != 0;
     let va = zero, vb = zero, ca = zero, cb = zero;
+    const fo = (F32 & F_OUT) != 0, fg = (F32 & F_G) != 0;
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 3;
-      let x0 = ldV(px, o, fx);
-      let x1 = ldV(px, o + 16, fx);
-      const t0 = ldV(pt, o, ft);
-      const t1 = ldV(pt, o + 16, ft);
-      const w0 = pw ? ldV(pw, o, fw) : one;
-      const w1 = pw ? ldV(pw, o + 16, fw) : one;
+      // A group holding a masked-out sample reads and writes a scratch copy (maskIn, maskOut).
+      let qx = px, qt = pt, qw = pw, qo = pout, qg = pg, qk = KEEP_ALL;
+      if (masked4(i)) {
+        if (masked4All(i)) {
+          maskZero(i, pout, pg);
+          continue;
+        }
+        maskIn(i, px, pt, pw, 0);
+        qx = rebase(S_A, o, fx);
+        qt = rebase(S_T, o, ft);
+        qw = rebase(S_W, o, fw);
+        qo = rebase(S_OUT, o, fo);
+        qg = rebase(S_G, o, fg);
+        qk = S_KEEP;
+      }
+      let x0 = ldV(qx, o, fx);
+      let x1 = ldV(qx, o + 16, fx);
+      const t0 = ldV(qt, o, ft);
+      const t1 = ldV(qt, o + 16, ft);
+      const w0 = pw ? ldV(qw, o, fw) : one;
+      const w1 = pw ? ldV(qw, o + 16, fw) : one;
       if (scaled) {
         x0 = f64x2.mul(x0, tv);
         x1 = f64x2.mul(x1, tv);
@@ -1661,8 +1689,7 @@ export function bceDistill(px: usize, pt: usize, pw: usize, pout: usize, pg: usi
         ok = v128.and(ok, v128.and(v128.and(f64x2.ge(w0, zero), f64x2.lt(w0, inf)), v128.and(f64x2.ge(w1, zero), f64x2.lt(w1, inf))));
       }
       let l0: v128, l1: v128;
-      // groups holding a masked-out sample take bElem (the same bits per sample)
-      if (!masked4(i) && v128.all_true<i64>(ok)) {
+      if (v128.all_true<i64>(ok)) {
         expPoly2V(nx0, nx1);
         const e0 = r0();
         const e1 = r1();
@@ -1680,8 +1707,10 @@ export function bceDistill(px: usize, pt: usize, pw: usize, pout: usize, pg: usi
         log2V(u0, f64x2.mul(f64x2.sub(e0, f64x2.sub(u0, one)), ru0), u1, f64x2.mul(f64x2.sub(e1, f64x2.sub(u1, one)), ru1), true);
         const lg0 = r0();
         const lg1 = r1();
-        l0 = bPair(x0, t0, w0, e0, ru0, lg0, y0, E0, pv, t2, gv, tl, pw != 0, o, pout, pg);
-        l1 = bPair(x1, t1, w1, e1, ru1, lg1, y1, E1, pv, t2, gv, tl, pw != 0, o + 16, pout, pg);
+        // the losses of kept samples only
+        l0 = v128.and(bPair(x0, t0, w0, e0, ru0, lg0, y0, E0, pv, t2, gv, tl, pw != 0, o, qo, qg), v128.load(qk));
+        l1 = v128.and(bPair(x1, t1, w1, e1, ru1, lg1, y1, E1, pv, t2, gv, tl, pw != 0, o + 16, qo, qg), v128.load(qk, 16));
+        if (qk == S_KEEP) maskOut(i, pout, pg);
       } else {
         let r = bElem(px, pt, pw, pout, pg, i, gs, posW, rT, T2, scaled, tl);
         if (r >= 0) return r;

@@ -34,7 +34,19 @@ import {
   logS,
   masked,
   masked4,
+  masked4All,
+  maskIn,
+  maskOut,
+  maskZero,
+  KEEP_ALL,
   r0,
+  rebase,
+  S_A,
+  S_G,
+  S_KEEP,
+  S_OUT,
+  S_T,
+  S_W,
   r1,
   RES,
   setF32,
@@ -178,16 +190,32 @@ function elem(px: usize, pt: usize, pw: usize, pout: usize, pg: usize, i: i32, g
   const aN = f64x2.splat(1 - alpha);
   const noA = alpha < 0 ? v128.splat<i64>(-1) : zero;
   const fx = (F32 & F_PRED) != 0, ft = (F32 & F_TGT) != 0, fw = (F32 & F_W) != 0;
+  const fo = (F32 & F_OUT) != 0, fg = (F32 & F_G) != 0;
   let va = zero, vb = zero, ca = zero, cb = zero;
   let i = 0;
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 3;
-      const x0 = ldV(px, o, fx);
-      const x1 = ldV(px, o + 16, fx);
-      const t0 = ldV(pt, o, ft);
-      const t1 = ldV(pt, o + 16, ft);
-      const w0 = pw ? ldV(pw, o, fw) : one;
-      const w1 = pw ? ldV(pw, o + 16, fw) : one;
+      // A group holding a masked-out sample reads and writes a scratch copy (maskIn, maskOut).
+      let qx = px, qt = pt, qw = pw, qo = pout, qg = pg, qk = KEEP_ALL;
+      if (masked4(i)) {
+        if (masked4All(i)) {
+          maskZero(i, pout, pg);
+          continue;
+        }
+        maskIn(i, px, pt, pw, 0);
+        qx = rebase(S_A, o, fx);
+        qt = rebase(S_T, o, ft);
+        qw = rebase(S_W, o, fw);
+        qo = rebase(S_OUT, o, fo);
+        qg = rebase(S_G, o, fg);
+        qk = S_KEEP;
+      }
+      const x0 = ldV(qx, o, fx);
+      const x1 = ldV(qx, o + 16, fx);
+      const t0 = ldV(qt, o, ft);
+      const t1 = ldV(qt, o + 16, ft);
+      const w0 = pw ? ldV(qw, o, fw) : one;
+      const w1 = pw ? ldV(qw, o + 16, fw) : one;
       const nx0 = f64x2.neg(f64x2.abs(x0));
       const nx1 = f64x2.neg(f64x2.abs(x1));
       let ok = v128.and(expPlainV(nx0), expPlainV(nx1));
@@ -197,7 +225,7 @@ function elem(px: usize, pt: usize, pw: usize, pout: usize, pg: usize, i: i32, g
         ok = v128.and(ok, v128.and(v128.and(f64x2.ge(w0, zero), f64x2.lt(w0, inf)), v128.and(f64x2.ge(w1, zero), f64x2.lt(w1, inf))));
       }
       let l0: v128, l1: v128;
-      if (!masked4(i) && v128.all_true<i64>(ok)) {
+      if (v128.all_true<i64>(ok)) {
         expPoly2V(nx0, nx1);
         const e0 = r0();
         const e1 = r1();
@@ -233,8 +261,10 @@ function elem(px: usize, pt: usize, pw: usize, pout: usize, pg: usize, i: i32, g
           p0 = r0();
           p1 = r1();
         }
-        l0 = pairV(G, grad, x0, t0, w0, e0, ru0, f64x2.mul(e0, inv0), lg0, p0, gv, aP, aN, noA, gs, o, pout, pg);
-        l1 = pairV(G, grad, x1, t1, w1, e1, ru1, f64x2.mul(e1, inv1), lg1, p1, gv, aP, aN, noA, gs, o + 16, pout, pg);
+        // the losses of kept samples only
+        l0 = v128.and(pairV(G, grad, x0, t0, w0, e0, ru0, f64x2.mul(e0, inv0), lg0, p0, gv, aP, aN, noA, gs, o, qo, qg), v128.load(qk));
+        l1 = v128.and(pairV(G, grad, x1, t1, w1, e1, ru1, f64x2.mul(e1, inv1), lg1, p1, gv, aP, aN, noA, gs, o + 16, qo, qg), v128.load(qk, 16));
+        if (qk == S_KEEP) maskOut(i, pout, pg);
       } else {
         let r = elem(px, pt, pw, pout, pg, i, gscale, gamma, alpha);
         if (r >= 0) return -2 - r;

@@ -609,3 +609,90 @@ export function kept(pm: usize, n: i32): i32 {
   for (; i < n; i++) k += load<u8>(pm + <usize>i) != 0 ? 1 : 0;
   return k;
 }
+
+// A group of four samples holding a masked-out one runs through the vector path from a scratch copy:
+// maskIn copies the kept samples and puts harmless values (`fill`: a prediction, t = 1/2, w = 1) in
+// the masked lanes, the group's losses are ANDed with its keep mask (S_KEEP; KEEP_ALL for other groups),
+// and maskOut copies the kept results back, 0 for the others. Per sample: the vector path's
+// operations, so the same bits as the call on the kept samples.
+export const SCRATCH: usize = memory.data(192, 16);
+export const S_A: usize = SCRATCH;
+export const S_T: usize = SCRATCH + 32;
+export const S_W: usize = SCRATCH + 64;
+export const S_OUT: usize = SCRATCH + 96;
+export const S_G: usize = SCRATCH + 128;
+export const S_KEEP: usize = SCRATCH + 160;
+export const KEEP_ALL: usize = memory.data<u64>([0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff]);
+
+/** The base that makes ldV(base, o, f32) read scratch s: o is the group's float64 byte offset. */
+// @ts-ignore: decorator
+@inline export function rebase(s: usize, o: usize, f32: bool): usize {
+  return s - (f32 ? o >> 1 : o);
+}
+
+/** The masked-out lanes of the group from i (all ones there): samples i, i+1 into r0(), i+2, i+3 into r1(). */
+// @ts-ignore: decorator
+@inline function maskedLanes(i: i32): void {
+  const m = i8x16.eq(v128.load32_zero(PM + <usize>i), i8x16.splat(0));
+  const w = i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(m));
+  setR(i64x2.extend_low_i32x4_s(w), i64x2.extend_high_i32x4_s(w));
+}
+
+/** Whether every sample of the group from i is masked out. */
+// @ts-ignore: decorator
+@inline export function masked4All(i: i32): bool {
+  return load<u32>(PM + <usize>i) == 0;
+}
+
+/** Fills the scratch for the group from i: a, t (and w with pw) in the arrays' formats (F32 bits). */
+export function maskIn(i: i32, pa: usize, pt: usize, pw: usize, fill: f64): void {
+  maskedLanes(i);
+  const m0 = r0();
+  const m1 = r1();
+  const o = <usize>i << 3;
+  const fa = (F32 & F_PRED) != 0, ft = (F32 & F_TGT) != 0, fw = (F32 & F_W) != 0;
+  const fv = f64x2.splat(fill);
+  const half = f64x2.splat(0.5);
+  stV(S_A, 0, fa, v128.bitselect(fv, ldV(pa, o, fa), m0));
+  stV(S_A, 16, fa, v128.bitselect(fv, ldV(pa, o + 16, fa), m1));
+  stV(S_T, 0, ft, v128.bitselect(half, ldV(pt, o, ft), m0));
+  stV(S_T, 16, ft, v128.bitselect(half, ldV(pt, o + 16, ft), m1));
+  if (pw) {
+    const one = f64x2.splat(1);
+    stV(S_W, 0, fw, v128.bitselect(one, ldV(pw, o, fw), m0));
+    stV(S_W, 16, fw, v128.bitselect(one, ldV(pw, o + 16, fw), m1));
+  }
+  v128.store(S_KEEP, v128.not(m0));
+  v128.store(S_KEEP, v128.not(m1), 16);
+}
+
+/** Copies the group's results from the scratch to pout and pg (0 = absent): 0 where masked out. */
+export function maskOut(i: i32, pout: usize, pg: usize): void {
+  const k0 = v128.load(S_KEEP);
+  const k1 = v128.load(S_KEEP, 16);
+  const o = <usize>i << 3;
+  if (pout) {
+    const f = (F32 & F_OUT) != 0;
+    stV(pout, o, f, v128.and(ldV(S_OUT, 0, f), k0));
+    stV(pout, o + 16, f, v128.and(ldV(S_OUT, 16, f), k1));
+  }
+  if (pg) {
+    const f = (F32 & F_G) != 0;
+    stV(pg, o, f, v128.and(ldV(S_G, 0, f), k0));
+    stV(pg, o + 16, f, v128.and(ldV(S_G, 16, f), k1));
+  }
+}
+
+/** A fully masked-out group: 0 in pout and pg. */
+export function maskZero(i: i32, pout: usize, pg: usize): void {
+  const o = <usize>i << 3;
+  const z = f64x2.splat(0);
+  if (pout) {
+    stV(pout, o, (F32 & F_OUT) != 0, z);
+    stV(pout, o + 16, (F32 & F_OUT) != 0, z);
+  }
+  if (pg) {
+    stV(pg, o, (F32 & F_G) != 0, z);
+    stV(pg, o + 16, (F32 & F_G) != 0, z);
+  }
+}

@@ -416,16 +416,16 @@ export function emptyRow(pout: usize, pe: usize, r: i32, n: i32, grad: bool): vo
   if (grad) memory.fill(pe, 0, <usize>n << 3);
 }
 
-// A vector from lane 0 at p and lane 1 at p + stride.
+// A vector from lane 0 at p and lane 1 at q.
 // @ts-ignore: decorator
-@inline function load2(p: usize, stride: usize): v128 {
-  return v128.load64_lane(p + stride, v128.load64_splat(p), 1);
+@inline function load2(p: usize, q: usize): v128 {
+  return v128.load64_lane(q, v128.load64_splat(p), 1);
 }
 
 // @ts-ignore: decorator
-@inline function store2(p: usize, stride: usize, v: v128): void {
+@inline function store2(p: usize, q: usize, v: v128): void {
   v128.store64_lane(p, v, 0);
-  v128.store64_lane(p + stride, v, 1);
+  v128.store64_lane(q, v, 1);
 }
 
 // Lane 0 of a and b, lane 1 of a and b: the columns of two rows loaded as row pieces.
@@ -447,12 +447,13 @@ export function emptyRow(pout: usize, pe: usize, r: i32, n: i32, grad: bool): vo
  * infinite inputs): the caller then takes the rows one by one (limits, first bad element). Losses
  * are added to the sum in row order.
  */
-function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usize, r: i32, C: i32, keep: f64, add: f64, gscale: f64, grad: bool, kl: bool, plainT: bool): bool {
+function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usize, r0_: i32, r1_: i32, r2_: i32, r3_: i32, C: i32, keep: f64, add: f64, gscale: f64, grad: bool, kl: bool, plainT: bool): bool {
   const row = <usize>C << 3;
-  const off = <usize>r * row;
-  const z0 = pz + off, z1 = z0 + row, z2 = z1 + row, z3 = z2 + row;
-  const t0 = pt + off, t1 = t0 + row, t2 = t1 + row, t3 = t2 + row;
-  const e0 = pg + off, e1 = e0 + row, e2 = e1 + row, e3 = e2 + row;
+  // rows r0_..r3_ (in order, not necessarily adjacent: a mask may skip rows between them)
+  const f0 = <usize>r0_ * row, f1 = <usize>r1_ * row, f2 = <usize>r2_ * row, f3 = <usize>r3_ * row;
+  const z0 = pz + f0, z1 = pz + f1, z2 = pz + f2, z3 = pz + f3;
+  const t0 = pt + f0, t1 = pt + f1, t2 = pt + f2, t3 = pt + f3;
+  const e0 = pg + f0, e1 = pg + f1, e2 = pg + f2, e3 = pg + f3;
   const zero = f64x2.splat(0);
   const one = kv(kONE);
   const inf = kv(kINF);
@@ -470,8 +471,8 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
   let mb = f64x2.pmax(lo(m2, m3), hi(m2, m3));
   if (C & 1) {
     const o = <usize>pairs << 3;
-    ma = f64x2.pmax(ma, load2(z0 + o, row));
-    mb = f64x2.pmax(mb, load2(z2 + o, row));
+    ma = f64x2.pmax(ma, load2(z0 + o, z1 + o));
+    mb = f64x2.pmax(mb, load2(z2 + o, z3 + o));
   }
   const kp = f64x2.splat(keep);
   const ad = f64x2.splat(add);
@@ -545,15 +546,15 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
   if (C & 1) {
     // The last column of an odd C.
     const o = <usize>pairs << 3;
-    let da = f64x2.sub(load2(z0 + o, row), ma);
-    let db = f64x2.sub(load2(z2 + o, row), mb);
+    let da = f64x2.sub(load2(z0 + o, z1 + o), ma);
+    let db = f64x2.sub(load2(z2 + o, z3 + o), mb);
     const fast = exp2(da, db);
     const ya = r0();
     const yb = r1();
-    store2(e0 + o, row, ya);
-    store2(e2 + o, row, yb);
-    const u = load2(t0 + o, row);
-    const v = load2(t2 + o, row);
+    store2(e0 + o, e1 + o, ya);
+    store2(e2 + o, e3 + o, yb);
+    const u = load2(t0 + o, t1 + o);
+    const v = load2(t2 + o, t3 + o);
     tmin = f64x2.pmin(tmin, f64x2.pmin(u, v));
     const cw = v128.load64_splat(pcw + o);
     const cta = ctV(u, kp, ad, cw, plainT);
@@ -585,9 +586,8 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
     let wa = f64x2.splat(gscale);
     let wb = wa;
     if (pw) {
-      const w = pw + (<usize>r << 3);
-      wa = f64x2.mul(v128.load(w), wa);
-      wb = f64x2.mul(v128.load(w, 16), wb);
+      wa = f64x2.mul(load2(pw + (<usize>r0_ << 3), pw + (<usize>r1_ << 3)), wa);
+      wb = f64x2.mul(load2(pw + (<usize>r2_ << 3), pw + (<usize>r3_ << 3)), wb);
     }
     const ka = f64x2.div(sa, f64x2.add(xa, na));
     const kb = f64x2.div(sb, f64x2.add(xb, nb));
@@ -620,11 +620,12 @@ function rows4(pz: usize, pt: usize, pcw: usize, pw: usize, pout: usize, pg: usi
   }
   for (let j = 0; j < 4; j++) {
     let loss = j == 0 ? f64x2.extract_lane(la, 0) : j == 1 ? f64x2.extract_lane(la, 1) : j == 2 ? f64x2.extract_lane(lb, 0) : f64x2.extract_lane(lb, 1);
+    const rj = j == 0 ? r0_ : j == 1 ? r1_ : j == 2 ? r2_ : r3_;
     if (kl) {
-      rowTlog(t0 + <usize>j * row, pcw, C, keep, add);
+      rowTlog(pt + <usize>rj * row, pcw, C, keep, add);
       loss += gT;
     }
-    finishRow(pout, r + j, pw ? load<f64>(pw + (<usize>(r + j) << 3)) : 1, loss);
+    finishRow(pout, rj, pw ? load<f64>(pw + (<usize>rj << 3)) : 1, loss);
   }
   return true;
 }
@@ -649,12 +650,29 @@ export function softmax(pz: usize, pt: usize, pcw: usize, pw: usize, pm: usize, 
   // else (and always in the scalar build) one row at a time.
   const across = ASC_FEATURE_SIMD && C < SMALL;
   for (let r = 0; r < rows; ) {
-    if (across && r + 4 <= rows) {
-      const ws = !pw || (rowWeight(pw, r) >= 0 && rowWeight(pw, r + 1) >= 0 && rowWeight(pw, r + 2) >= 0 && rowWeight(pw, r + 3) >= 0);
-      // (no zero byte in the rows' mask word)
-      const x = pm ? load<u32>(pm + <usize>r) : 0x01010101;
-      if (ws && ((x - 0x01010101) & ~x & 0x80808080) == 0 && rows4(pz, pt, pcw, pw, pout, pg, r, C, keep, add, gscale, grad, kl, plainT)) {
-        r += 4;
+    if (across) {
+      // the next four rows that the mask keeps, from r (the masked ones between them emptied)
+      let q = r;
+      let n = 0;
+      let i0 = r, i1 = r + 1, i2 = r + 2, i3 = r + 3;
+      const x = pm && r + 4 <= rows ? load<u32>(pm + <usize>r) : 0;
+      if (r + 4 <= rows && (!pm || ((x - 0x01010101) & ~x & 0x80808080) == 0)) {
+        // four kept rows in a row (no zero byte in their mask word)
+        q = r + 4;
+        n = 4;
+      }
+      for (; q < rows && n < 4; q++) {
+        if (skipRow(pm, q)) continue;
+        if (n == 0) i0 = q;
+        else if (n == 1) i1 = q;
+        else if (n == 2) i2 = q;
+        else i3 = q;
+        n++;
+      }
+      const ws = !pw || (rowWeight(pw, i0) >= 0 && rowWeight(pw, i1) >= 0 && rowWeight(pw, i2) >= 0 && rowWeight(pw, i3) >= 0);
+      if (n == 4 && ws && rows4(pz, pt, pcw, pw, pout, pg, i0, i1, i2, i3, C, keep, add, gscale, grad, kl, plainT)) {
+        if (pm) for (let j = r; j < q; j++) if (skipRow(pm, j)) emptyRow(pout, pg + (<usize>j * <usize>C << 3), j, C, grad);
+        r = q;
         continue;
       }
     }

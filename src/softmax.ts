@@ -20,6 +20,7 @@ import {
   type MultiFn,
   multiCall,
   multiError,
+  withDenominator,
 } from './validate.js';
 import type { Wasm } from './wasm.js';
 
@@ -53,6 +54,15 @@ function run(w: Wasm, call: MultiCall, sum: Sum): number | FloatArray {
       grad: kept[4],
       out: kept[5],
     };
+  }
+  if (c.mask && c.reduction === 'mean') {
+    // 'mean' counts the kept rows, and the gradient needs 1/count before the pass
+    let kept = 0;
+    for (let row = 0; row < c.n; row += arena.chunk) {
+      const len = Math.min(arena.chunk, c.n - row);
+      kept += ex.kept(arena.placeMask(c.mask, row, len), len);
+    }
+    c = withDenominator(c, kept);
   }
   const { logits, targets, weight, grad, kernel: k } = c;
   const cw = arena.heap();

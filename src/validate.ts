@@ -473,7 +473,8 @@ export function multiCall(
   const temperature = temperatureOf(fn, o.temperature);
   if (o.ignoreIndex !== undefined) throw new RangeError(`${fn}: ignoreIndex is only for class-index targets`);
   const mask = maskOf(fn, o.mask, rows, 'the number of rows');
-  const den = mask ? keptCount(mask) : rows;
+  // with a mask, 'mean' counts the kept rows: the backend sets it (withDenominator)
+  const den = rows;
   return {
     fn,
     logits: z,

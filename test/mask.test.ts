@@ -164,6 +164,24 @@ for (const [backend, make] of [...BACKENDS, ...CHUNKED.map(([b, m]) => [`${b} ch
       });
     }
 
+    it('binary losses on Float32Arrays: the masked call is the call on the kept samples', () => {
+      const n = 101;
+      const mask = maskOf(n, 11);
+      for (const c of CASES.filter((x) => x.width === 1)) {
+        const [a, b] = c.make(n, 13).map((v) => Float32Array.from(v as Float64Array));
+        const weight = Float32Array.from(uniform(n, 17));
+        const g = new Float32Array(n).fill(7);
+        const out = new Float32Array(n).fill(7);
+        const keep = (v: Float32Array) => Float32Array.from(v.filter((_, i) => mask[i]));
+        const kg = new Float32Array(keep(a).length);
+        c.call(k, a, b, { ...c.extra, weight, mask, grad: g, out, reduction: 'none' });
+        const want = c.call(k, keep(a), keep(b), { ...c.extra, weight: keep(weight), grad: kg, reduction: 'none' });
+        expect(keep(out), c.name).toEqual(Float32Array.from(want as Float64Array));
+        expect(keep(g), c.name).toEqual(kg);
+        for (let i = 0; i < n; i++) if (!mask[i]) expect([out[i], g[i]]).toEqual([0, 0]);
+      }
+    });
+
     it("'mean' over a mask of zeros is NaN, 'sum' 0, 'none' zeros, the gradient zeros", () => {
       const x = new Float64Array([Number.NaN, 2, 3]);
       const t = new Float64Array([Number.NaN, 0.5, 2]);

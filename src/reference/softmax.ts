@@ -3,7 +3,15 @@
 // CE = sum ct_c (m - z_c) + (sum ct_c) log1p(s - 1), ct = classWeight t', every term >= 0.
 import { NEG_INF, POS_INF, reduce, Sum } from '../sum.js';
 import type { Entropy, FloatArray, SoftmaxLoss } from '../types.js';
-import { badInRow, isIndexArray, labelCall, type MultiCall, multiCall } from '../validate.js';
+import {
+  badInRow,
+  isIndexArray,
+  keptCount,
+  labelCall,
+  type MultiCall,
+  multiCall,
+  withDenominator,
+} from '../validate.js';
 import { distillRow, RowScratch } from './distill.js';
 import { labelRun } from './labels.js';
 import { limit, rowMax } from './rows.js';
@@ -48,8 +56,9 @@ function row(c: MultiCall, r: number, gw: number, e: Float64Array): number {
   return a + s0 * Math.log1p(ties - 1 + rest) + (c.mode === 'kl' ? tlog : 0);
 }
 
-function run(c: MultiCall): number | FloatArray {
-  const mask = c.mask;
+function run(call: MultiCall): number | FloatArray {
+  const mask = call.mask;
+  const c = mask ? withDenominator(call, keptCount(mask)) : call;
   for (let r = 0; r < c.n; r++) {
     if (mask && mask[r] === 0) continue;
     const error = badInRow(c, r);
