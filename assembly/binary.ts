@@ -36,6 +36,11 @@ import {
   logS,
   masked,
   masked4,
+  Q_A,
+  Q_G,
+  Q_OUT,
+  Q_T,
+  Q_W,
   S_KEEP,
   KEEP_ALL,
   maskIn,
@@ -43,12 +48,6 @@ import {
   masked4All,
   maskZero,
   O,
-  rebase,
-  S_A,
-  S_G,
-  S_OUT,
-  S_T,
-  S_W,
   r0,
   r1,
   RES,
@@ -224,8 +223,6 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
     const fa = (F32 & F_PRED) != 0;
     const ft = (F32 & F_TGT) != 0;
     const fw = (F32 & F_W) != 0;
-    const fo = (F32 & F_OUT) != 0;
-    const fg = (F32 & F_G) != 0;
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 3;
       // A group holding a masked-out sample reads and writes a scratch copy (maskIn, maskOut).
@@ -236,11 +233,11 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
           continue;
         }
         maskIn(i, pa, pt, pw, kind == BCE ? 0.5 : 0);
-        qa = rebase(S_A, o, fa);
-        qt = rebase(S_T, o, ft);
-        qw = rebase(S_W, o, fw);
-        qo = rebase(S_OUT, o, fo);
-        qg = rebase(S_G, o, fg);
+        qa = Q_A;
+        qt = Q_T;
+        qw = Q_W;
+        qo = Q_OUT;
+        qg = Q_G;
         qk = S_KEEP;
       }
       const zero = f64x2.splat(0);

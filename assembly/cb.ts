@@ -65,13 +65,12 @@ import {
   maskOut,
   maskZero,
   KEEP_ALL,
-  rebase,
-  S_A,
-  S_G,
+  Q_A,
+  Q_G,
+  Q_OUT,
+  Q_T,
+  Q_W,
   S_KEEP,
-  S_OUT,
-  S_T,
-  S_W,
   setMask,
   skipElem,
   stS,
@@ -349,8 +348,6 @@ function elem(kind: i32, op: i32, pv: usize, px: usize, pw: usize, pout: usize, 
     const fv = (F32 & F_PRED) != 0;
     const fx = (F32 & F_TGT) != 0;
     const fw = (F32 & F_W) != 0;
-    const fo = (F32 & F_OUT) != 0;
-    const fg = (F32 & F_G) != 0;
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 3;
       // A group holding a masked-out sample reads and writes a scratch copy (maskIn, maskOut).
@@ -361,11 +358,11 @@ function elem(kind: i32, op: i32, pv: usize, px: usize, pw: usize, pout: usize, 
           continue;
         }
         maskIn(i, pv, px, pw, kind == PROBS ? 0.25 : 1);
-        qv = rebase(S_A, o, fv);
-        qx = rebase(S_T, o, fx);
-        qw = rebase(S_W, o, fw);
-        qo = rebase(S_OUT, o, fo);
-        qg = rebase(S_G, o, fg);
+        qv = Q_A;
+        qx = Q_T;
+        qw = Q_W;
+        qo = Q_OUT;
+        qg = Q_G;
         qk = S_KEEP;
       }
       const zero = f64x2.splat(0);

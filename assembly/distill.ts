@@ -55,13 +55,12 @@ import {
   maskZero,
   KEEP_ALL,
   r0,
-  rebase,
-  S_A,
-  S_G,
+  Q_A,
+  Q_G,
+  Q_OUT,
+  Q_T,
+  Q_W,
   S_KEEP,
-  S_OUT,
-  S_T,
-  S_W,
   r1,
   RES,
   setF32,
@@ -1644,7 +1643,6 @@ export function bceDistill(px: usize, pt: usize, pw: usize, pout: usize, pg: usi
     const gv = f64x2.splat(gs);
     const fx = (F32 & F_PRED) != 0, ft = (F32 & F_TGT) != 0, fw = (F32 & F_W) != 0;
     let va = zero, vb = zero, ca = zero, cb = zero;
-    const fo = (F32 & F_OUT) != 0, fg = (F32 & F_G) != 0;
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 3;
       // A group holding a masked-out sample reads and writes a scratch copy (maskIn, maskOut).
@@ -1655,11 +1653,11 @@ export function bceDistill(px: usize, pt: usize, pw: usize, pout: usize, pg: usi
           continue;
         }
         maskIn(i, px, pt, pw, 0);
-        qx = rebase(S_A, o, fx);
-        qt = rebase(S_T, o, ft);
-        qw = rebase(S_W, o, fw);
-        qo = rebase(S_OUT, o, fo);
-        qg = rebase(S_G, o, fg);
+        qx = Q_A;
+        qt = Q_T;
+        qw = Q_W;
+        qo = Q_OUT;
+        qg = Q_G;
         qk = S_KEEP;
       }
       let x0 = ldV(qx, o, fx);

@@ -40,13 +40,12 @@ import {
   maskZero,
   KEEP_ALL,
   r0,
-  rebase,
-  S_A,
-  S_G,
+  Q_A,
+  Q_G,
+  Q_OUT,
+  Q_T,
+  Q_W,
   S_KEEP,
-  S_OUT,
-  S_T,
-  S_W,
   r1,
   RES,
   setF32,
@@ -190,7 +189,6 @@ function elem(px: usize, pt: usize, pw: usize, pout: usize, pg: usize, i: i32, g
   const aN = f64x2.splat(1 - alpha);
   const noA = alpha < 0 ? v128.splat<i64>(-1) : zero;
   const fx = (F32 & F_PRED) != 0, ft = (F32 & F_TGT) != 0, fw = (F32 & F_W) != 0;
-  const fo = (F32 & F_OUT) != 0, fg = (F32 & F_G) != 0;
   let va = zero, vb = zero, ca = zero, cb = zero;
   let i = 0;
     for (; i + 4 <= n; i += 4) {
@@ -203,11 +201,11 @@ function elem(px: usize, pt: usize, pw: usize, pout: usize, pg: usize, i: i32, g
           continue;
         }
         maskIn(i, px, pt, pw, 0);
-        qx = rebase(S_A, o, fx);
-        qt = rebase(S_T, o, ft);
-        qw = rebase(S_W, o, fw);
-        qo = rebase(S_OUT, o, fo);
-        qg = rebase(S_G, o, fg);
+        qx = Q_A;
+        qt = Q_T;
+        qw = Q_W;
+        qo = Q_OUT;
+        qg = Q_G;
         qk = S_KEEP;
       }
       const x0 = ldV(qx, o, fx);

@@ -644,6 +644,13 @@ export const KEEP_ALL: usize = memory.data<u64>([0xffffffffffffffff, 0xfffffffff
   return load<u32>(PM + <usize>i) == 0;
 }
 
+// The bases that make the group's loads and stores reach the scratch (rebase), set by maskIn.
+export let Q_A: usize = 0;
+export let Q_T: usize = 0;
+export let Q_W: usize = 0;
+export let Q_OUT: usize = 0;
+export let Q_G: usize = 0;
+
 /** Fills the scratch for the group from i: a, t (and w with pw) in the arrays' formats (F32 bits). */
 export function maskIn(i: i32, pa: usize, pt: usize, pw: usize, fill: f64): void {
   maskedLanes(i);
@@ -664,6 +671,11 @@ export function maskIn(i: i32, pa: usize, pt: usize, pw: usize, fill: f64): void
   }
   v128.store(S_KEEP, v128.not(m0));
   v128.store(S_KEEP, v128.not(m1), 16);
+  Q_A = rebase(S_A, o, fa);
+  Q_T = rebase(S_T, o, ft);
+  Q_W = rebase(S_W, o, fw);
+  Q_OUT = rebase(S_OUT, o, (F32 & F_OUT) != 0);
+  Q_G = rebase(S_G, o, (F32 & F_G) != 0);
 }
 
 /** Copies the group's results from the scratch to pout and pg (0 = absent): 0 where masked out. */
