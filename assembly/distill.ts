@@ -74,7 +74,7 @@ import {
   sumReset,
   sumStore,
 } from './math';
-import { badTarget, emptyRow, exp2, expAny, finishRow, limitZ, log1pU, log1pUV, nanLogit, pair, rowWeight, skipRow } from './softmax';
+import { badTarget, emptyRow, exp2, expAny, finishRow, limitZ, log1pU, log1pUV, nanLogit, pair, rowWeight, SMALL, skipRow, softmax } from './softmax';
 
 // flags: write the gradient; targets are teacher logits; class weights given; the mode in bits 3-4.
 const GRAD = 1;
@@ -1228,9 +1228,10 @@ export function distill(pz: usize, pt: usize, pcw: usize, pw: usize, pm: usize, 
 //   L = keep w_y (lsu - d_y) + add (W lsu - sum w_c d_c),   W = sum w_c (the caller's)
 //   dL/dz_c = q_c S - keep w_y [c = y] - add w_c,           S = keep w_y + add W
 // Every term is >= 0: no cancellation. S needs no sum over the row; sum w_c d_c is a Kahan lane sum
-// (dSum) only with smoothing. A row whose label is `ignore` (unless NOIGN) or whose mask byte is 0 is
-// not read: its loss and gradient are 0 and it adds nothing. A label outside [0, C) is bad (argument 2,
-// index r), checked after the row's logits and before its weight.
+// (dSum) only with smoothing. Rows of fewer than SMALL classes go to softmax.ts as one-hot rows
+// (indexShort). A row whose label is `ignore` (unless NOIGN) or whose mask byte is 0 is not read: its
+// loss and gradient are 0 and it adds nothing. A label outside [0, C) is bad (argument 2, index r),
+// checked after the row's logits and before its weight.
 
 const NOIGN = 2;
 
@@ -1245,8 +1246,7 @@ function dPairs(p: usize, pcw: usize, c: i32, end: i32, raw: f64, m: f64, cw: bo
   for (; c + 2 <= end; c += 2) {
     const o = <usize>c << 3;
     bA0 += dTerm(p, pcw, o, raw, m, cw);
-    if (gSeq) bA0 += dTerm(p, pcw, o + 8, raw, m, cw);
-    else bA1 += dTerm(p, pcw, o + 8, raw, m, cw);
+    bA1 += dTerm(p, pcw, o + 8, raw, m, cw);
   }
   return c;
 }
@@ -1310,11 +1310,12 @@ function gradIndex(pe: usize, pcw: usize, n: i32, vec: bool, cw: bool, add: f64,
  * plab, class weights at pcw (CWEIGHT; W = their sum, or C), pw / pout / pm per-row weight, loss and
  * mask (0 = absent), pg C x rows gradient (scratch without GRAD).
  */
-export function softmaxIndex(pz: usize, plab: usize, pcw: usize, pw: usize, pm: usize, pout: usize, pg: usize, rows: i32, C: i32, keep: f64, add: f64, W: f64, gscale: f64, ignore: i32, flags: i32): i32 {
+export function softmaxIndex(pz: usize, plab: usize, pt: usize, pcw: usize, pw: usize, pm: usize, ps: usize, pout: usize, pg: usize, rows: i32, C: i32, keep: f64, add: f64, W: f64, gscale: f64, ignore: i32, flags: i32): i32 {
   const grad = (flags & GRAD) != 0;
   const cw = (flags & CWEIGHT) != 0;
   const noign = (flags & NOIGN) != 0;
-  gSeq = C < SMALLD;
+  if (C < SMALL) return indexShort(pz, plab, pt, pcw, pw, pm, ps, pout, pg, rows, C, keep, add, gscale, ignore, grad, cw, noign);
+  gSeq = false;
   sumReset();
   for (let r = 0; r < rows; r++) {
     const off = <usize>r * <usize>C << 3;
@@ -1324,18 +1325,6 @@ export function softmaxIndex(pz: usize, plab: usize, pcw: usize, pw: usize, pm: 
     if (skipRow(pm, r) || (!noign && y == ignore)) {
       emptyRow(pout, e, r, C, grad);
       continue;
-    }
-    if (ASC_FEATURE_SIMD && gSeq && r + 1 < rows) {
-      const y1 = load<i32>(plab + (<usize>(r + 1) << 2));
-      if (!skipRow(pm, r + 1) && (noign || y1 != ignore) && idxPairOk(z, pw, r, C, y, y1)) {
-        const w0 = rowWeight(pw, r);
-        const w1 = rowWeight(pw, r + 1);
-        idx2(z, e, pcw, C, gMu2, <usize>y << 3, <usize>y1 << 3, cw, keep, add, W, grad, pair(w0 * gscale, w1 * gscale));
-        finishRow(pout, r, w0, gL0);
-        finishRow(pout, r + 1, w1, gL1);
-        r++;
-        continue;
-      }
     }
     const raw = scanLogits(z, C);
     if (gBad) return bad(r * C + nanLogit(z, C), 1);
@@ -1349,7 +1338,7 @@ export function softmaxIndex(pz: usize, plab: usize, pcw: usize, pw: usize, pm: 
     }
     const fin = raw - raw == 0;
     const mu = fin ? raw : 0;
-    const vec = ASC_FEATURE_SIMD && fin && !gSeq;
+    const vec = ASC_FEATURE_SIMD && fin;
     expSweep(false, 0, z, e, 0, 0, C, raw, mu, 0, 0, 1, false, vec);
     const su = gTies + gRest;
     const lsu = log1pU((gTies - 1) + gRest);
@@ -1367,6 +1356,63 @@ export function softmaxIndex(pz: usize, plab: usize, pcw: usize, pw: usize, pm: 
   }
   sumStore(RES);
   return -1;
+}
+
+/**
+ * The denominator of 'mean' with class indices (PyTorch's rule): the sum of w_y (1 without CWEIGHT)
+ * over the rows neither masked (pm) nor ignored whose label is in [0, C), compensated (Kahan).
+ */
+export function labelWeight(plab: usize, pcw: usize, pm: usize, rows: i32, C: i32, ignore: i32, flags: i32): f64 {
+  const noign = (flags & NOIGN) != 0;
+  if ((flags & CWEIGHT) == 0) {
+    // a count (a Kahan step per row would be a latency chain)
+    let n = 0;
+    for (let r = 0; r < rows; r++) {
+      const y = load<i32>(plab + (<usize>r << 2));
+      n += i32(!skipRow(pm, r) && (noign || y != ignore) && <u32>y < <u32>C);
+    }
+    return n;
+  }
+  let s: f64 = 0;
+  let k: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const y = load<i32>(plab + (<usize>r << 2));
+    if (skipRow(pm, r) || (!noign && y == ignore) || <u32>y >= <u32>C) continue;
+    const x = load<f64>(pcw + (<usize>y << 3)) - k;
+    const t = s + x;
+    k = t - s - x;
+    s = t;
+  }
+  return s - k;
+}
+
+/**
+ * Rows of fewer than SMALL classes: the labels become one-hot target rows at pt (each row's t' = keep
+ * [c = y] + add is then softmax's), masked and ignored rows 0 in the row mask at ps, and softmax.ts's
+ * kernel takes them (four rows across the lanes; the same bits in both builds). A bad label stops the
+ * rows before it; its row's logits are checked first, as everywhere.
+ */
+function indexShort(pz: usize, plab: usize, pt: usize, pcw: usize, pw: usize, pm: usize, ps: usize, pout: usize, pg: usize, rows: i32, C: i32, keep: f64, add: f64, gscale: f64, ignore: i32, grad: bool, cw: bool, noign: bool): i32 {
+  let end = rows;
+  for (let r = 0; r < rows; r++) {
+    const y = load<i32>(plab + (<usize>r << 2));
+    const kept = !skipRow(pm, r) && (noign || y != ignore);
+    if (kept && <u32>y >= <u32>C) {
+      end = r;
+      break;
+    }
+    store<u8>(ps + <usize>r, kept ? 1 : 0);
+  }
+  memory.fill(pt, 0, <usize>end * <usize>C << 3);
+  for (let r = 0; r < end; r++) {
+    if (load<u8>(ps + <usize>r) == 0) continue;
+    store<f64>(pt + ((<usize>r * <usize>C + <usize>load<i32>(plab + (<usize>r << 2))) << 3), 1);
+  }
+  const plain = !cw && keep == 1 && add == 0;
+  const b = softmax(pz, pt, pcw, pw, ps, pout, pg, end, C, keep, add, gscale, (grad ? 1 : 0) | (plain ? 4 : 0));
+  if (b >= 0 || end == rows) return b;
+  const n = nanLogit(pz + (<usize>end * <usize>C << 3), C);
+  return n >= 0 ? bad(end * C + n, 1) : bad(end, 2);
 }
 
 // The row's S = keep w_y + add W, left by idxLoss.
@@ -1390,111 +1436,6 @@ function idxLoss(z: usize, pcw: usize, oy: usize, raw: f64, mu: f64, lsu: f64, A
 @inline function idxGradY(ey: f64, k: f64, pcw: usize, oy: usize, cw: bool, keep: f64, add: f64, ws: f64): f64 {
   const wy = cw ? load<f64>(pcw + oy) : 1;
   return (ey * k - ((cw ? add * wy : add) + keep * wy)) * ws;
-}
-
-// Rows r and r + 1 at z: labels y0, y1 in [0, C), weights > 0, no NaN logit, finite maxima (into
-// gMu2): what idx2 takes. Else false, and the caller takes the rows one by one (errors in order).
-function idxPairOk(z: usize, pw: usize, r: i32, n: i32, y0: i32, y1: i32): bool {
-  if (<u32>y0 >= <u32>n || <u32>y1 >= <u32>n) return false;
-  if (!(rowWeight(pw, r) > 0 && rowWeight(pw, r + 1) > 0)) return false;
-  // both maxima in one transposed pass (exact in any order; + 0 as scanLogits)
-  const row = <usize>n << 3;
-  const zero = f64x2.splat(0);
-  let mu = f64x2.splat(-Infinity);
-  let nan = zero;
-  let c = 0;
-  for (; c + 2 <= n; c += 2) {
-    const o = <usize>c << 3;
-    const a = v128.load(z + o);
-    const b = v128.load(z + row + o);
-    mu = f64x2.pmax(mu, f64x2.pmax(v128.shuffle<i64>(a, b, 0, 2), v128.shuffle<i64>(a, b, 1, 3)));
-    nan = v128.or(nan, v128.or(f64x2.ne(a, a), f64x2.ne(b, b)));
-  }
-  if (c < n) {
-    const a = ldA(z, row, <usize>c << 3);
-    mu = f64x2.pmax(mu, a);
-    nan = v128.or(nan, f64x2.ne(a, a));
-  }
-  mu = f64x2.add(mu, zero);
-  if (v128.any_true(nan) || !v128.all_true<i64>(f64x2.lt(f64x2.abs(mu), kv(kINF)))) return false;
-  gMu2 = mu;
-  return true;
-}
-
-/**
- * Rows r and r + 1 (SIMD build, C < SMALLD) across the lanes, as the one-row path with gSeq does them
- * (sums in order, the same operations lane by lane: the same bits); losses into gL0, gL1.
- */
-function idx2(z: usize, e: usize, pcw: usize, n: i32, mu: v128, oy0: usize, oy1: usize, cw: bool, keep: f64, add: f64, W: f64, grad: bool, ws: v128): void {
-  const row = <usize>n << 3;
-  const zero = f64x2.splat(0);
-  const one = kv(kONE);
-  const P = n & ~1;
-  const sm = add != 0;
-  let vr = zero, vn = zero, va = zero;
-  let c = 0;
-  for (; c < P; c += 2) {
-    const o = <usize>c << 3;
-    const d0 = dT(z, row, o, mu, zero, false);
-    const d1 = r1();
-    if (sm) {
-      const a0 = cw ? nzV(v128.load64_splat(pcw + o), d0) : d0;
-      va = f64x2.add(f64x2.add(va, a0), cw ? nzV(v128.load64_splat(pcw + o + 8), d1) : d1);
-    }
-    exp2(d0, d1);
-    const e0 = r0();
-    const e1 = r1();
-    stT(e, row, o, e0, e1);
-    const t0 = f64x2.eq(d0, zero);
-    const t1 = f64x2.eq(d1, zero);
-    vr = f64x2.add(f64x2.add(vr, v128.andnot(e0, t0)), v128.andnot(e1, t1));
-    vn = f64x2.add(f64x2.add(vn, v128.and(one, t0)), v128.and(one, t1));
-  }
-  // kFold and kTotal of one block: 0 + the block's sum
-  vr = f64x2.add(zero, vr);
-  va = f64x2.add(zero, va);
-  if (c < n) {
-    const o = <usize>c << 3;
-    const d = dA(z, row, o, mu, zero, false);
-    const x = pair(expAny(f64x2.extract_lane(d, 0)), expAny(f64x2.extract_lane(d, 1)));
-    stA(e, row, o, x);
-    const k = f64x2.eq(d, zero);
-    vr = f64x2.add(vr, v128.andnot(x, k));
-    vn = f64x2.add(vn, v128.and(one, k));
-    if (sm) va = f64x2.add(va, cw ? nzV(v128.load64_splat(pcw + o), d) : d);
-  }
-  const su = f64x2.add(vn, vr);
-  const l = f64x2.add(f64x2.sub(vn, one), vr);
-  log1pUV(l, l);
-  const lsu = r0();
-  const m0 = f64x2.extract_lane(mu, 0);
-  const m1 = f64x2.extract_lane(mu, 1);
-  gL0 = idxLoss(z, pcw, oy0, m0, m0, f64x2.extract_lane(lsu, 0), f64x2.extract_lane(va, 0), cw, keep, add, W);
-  const S0 = gS;
-  gL1 = idxLoss(z + row, pcw, oy1, m1, m1, f64x2.extract_lane(lsu, 1), f64x2.extract_lane(va, 1), cw, keep, add, W);
-  if (!grad) return;
-  const k = f64x2.div(pair(S0, gS), su);
-  const ey0 = load<f64>(e + oy0);
-  const ey1 = load<f64>(e + row + oy1);
-  const ad = f64x2.splat(add);
-  // gradIndex's operations, two classes of both rows a step
-  for (c = 0; c < P; c += 2) {
-    const o = <usize>c << 3;
-    const a = v128.load(e + o);
-    const b = v128.load(e + row + o);
-    const ct0 = cw ? f64x2.mul(ad, v128.load64_splat(pcw + o)) : ad;
-    const ct1 = cw ? f64x2.mul(ad, v128.load64_splat(pcw + o + 8)) : ad;
-    const g0 = f64x2.mul(f64x2.sub(f64x2.mul(v128.shuffle<i64>(a, b, 0, 2), k), ct0), ws);
-    const g1 = f64x2.mul(f64x2.sub(f64x2.mul(v128.shuffle<i64>(a, b, 1, 3), k), ct1), ws);
-    stT(e, row, o, g0, g1);
-  }
-  if (c < n) {
-    const o = <usize>c << 3;
-    const ct = cw ? f64x2.mul(ad, v128.load64_splat(pcw + o)) : ad;
-    stA(e, row, o, f64x2.mul(f64x2.sub(f64x2.mul(ldA(e, row, o), k), ct), ws));
-  }
-  store<f64>(e + oy0, idxGradY(ey0, f64x2.extract_lane(k, 0), pcw, oy0, cw, keep, add, f64x2.extract_lane(ws, 0)));
-  store<f64>(e + row + oy1, idxGradY(ey1, f64x2.extract_lane(k, 1), pcw, oy1, cw, keep, add, f64x2.extract_lane(ws, 1)));
 }
 
 // Row r's checks (logits, then targets, then its weight): -1, or the bad element (bad()); its maxima

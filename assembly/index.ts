@@ -4,7 +4,7 @@ export { bce, bceWithLogits } from './binary';
 export { sigmoidFocalLoss } from './focal';
 export { cbLogNorm, cbLogNormWithLogits, cbMean, cbNll, cbNllWithLogits } from './cb';
 export { entropy, softmax } from './softmax';
-export { bceDistill, distill, softmaxIndex } from './distill';
+export { bceDistill, distill, labelWeight, softmaxIndex } from './distill';
 export { demote, promote } from './convert';
 export { kept, RES } from './math';
 

@@ -48,7 +48,7 @@ export function expAny(d: f64): f64 {
 
 // Rows of fewer classes are vectorized across rows (four at a time), longer ones along the row:
 // measured side by side, across rows is faster up to C = 64 (14-21% at C = 16-48), slower at C = 100.
-const SMALL = 80;
+export const SMALL = 80;
 
 /**
  * log1p(x) for x >= 0 as log(u) + (rounding error of u = 1 + x)/u (musl's correction): the form the

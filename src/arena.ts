@@ -167,11 +167,14 @@ export class Arena {
     return slot;
   }
 
-  /** Byte address of `a`[start, start + len) copied into slot k as int32 (labels; wrapped as Int32Array.set does). */
-  placeInts(a: IndexArray, k: number, start: number, len: number): number {
-    const slot = this.ptr(k);
-    new Int32Array(this.heap_.buffer, slot, len).set(a.subarray(start, start + len));
-    return slot;
+  /**
+   * Byte address of `a`[start, start + len) copied into slot k from byte `at` (a multiple of 4) as int32
+   * (labels; wrapped as Int32Array.set does).
+   */
+  placeInts(a: IndexArray, k: number, start: number, len: number, at = 0): number {
+    const p = this.ptr(k) + at;
+    new Int32Array(this.heap_.buffer, p, len).set(a.subarray(start, start + len));
+    return p;
   }
 
   /** Byte address of mask bytes [start, start + len) copied into slot MASK; 0 without a mask. */

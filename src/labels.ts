@@ -1,16 +1,17 @@
 // softmaxCrossEntropy with class indices (assembly/distill.ts's softmaxIndex): validate, stream whole
 // rows and their labels (as int32) through the arena, reduce with PyTorch's 'mean' denominator.
 // Rows longer than MAX_SLOT go to the reference.
-import { MAX_SLOT } from './arena.js';
+import { MASK, MAX_SLOT } from './arena.js';
 import { labelRun as referenceRun } from './reference/labels.js';
 import { reduce, type Sum } from './sum.js';
 import type { FloatArray } from './types.js';
-import { badWeight, K0, K2, K4, K5, type LabelCall, labelDenominator, labelError } from './validate.js';
+import { badWeight, K0, K2, K4, K5, type LabelCall, labelError } from './validate.js';
 import type { Wasm } from './wasm.js';
 
-// Slots: logits, labels, row weight, class weight, row losses, gradient (and e_c between sweeps).
+// Slots: logits, one-hot targets (short rows), row weight, class weight, row losses, gradient (and e_c
+// between sweeps); the mask slot holds the mask, the kernel's row mask and the labels (int32).
 const Z = 0;
-const Y = 1;
+const T = 1;
 const RW = 2;
 const CW = 3;
 const OUT = 4;
@@ -31,11 +32,22 @@ export function labelRun(w: Wasm, call: LabelCall, sum: Sum): number | FloatArra
     c = { ...call, logits: kept[0] as FloatArray, weight: kept[2], classWeight: kept[3], grad: kept[4], out: kept[5] };
   }
   const { logits, labels, weight, grad, mask, kernel: k } = c;
-  const den = c.reduction === 'mean' ? labelDenominator(c) : 1;
-  const gscale = 1 / den;
   const pcw = arena.ptr(CW);
   if (c.classWeight) arena.heap().set(c.classWeight, pcw / 8);
+  else arena.heap().fill(1, pcw / 8, pcw / 8 + C);
   const flags = (grad ? 1 : 0) | (c.noIgnore ? 2 : 0) | (c.classWeight ? 4 : 0);
+  let den = 1;
+  if (c.reduction === 'mean') {
+    // PyTorch's denominator, needed by the gradient before the pass: a pass over labels and mask
+    den = 0;
+    for (let row = 0; row < c.n; row += arena.chunk) {
+      const rows = Math.min(arena.chunk, c.n - row);
+      const pm = arena.placeMask(mask, row, rows);
+      const py = arena.placeInts(labels, MASK, row, rows, (2 * rows + 7) & ~7);
+      den += ex.labelWeight(py, pcw, pm, rows, C, c.ignoreIndex | 0, flags);
+    }
+  }
+  const gscale = 1 / den;
   const out = c.reduction === 'none' ? (c.out ?? new Float64Array(c.n)) : undefined;
   sum.reset();
   let inf = 0;
@@ -50,7 +62,8 @@ export function labelRun(w: Wasm, call: LabelCall, sum: Sum): number | FloatArra
     const start = row * C;
     const len = rows * C;
     const pz = arena.place(logits, oZ, Z, start, len);
-    const py = arena.placeInts(labels, Y, row, rows);
+    // labels after the mask and the kernel's row mask: 2 rows bytes, rounded up to 8
+    const py = arena.placeInts(labels, MASK, row, rows, (2 * rows + 7) & ~7);
     const pw = arena.place(weight, oW, RW, row, rows);
     const pm = arena.placeMask(mask, row, rows);
     const po = arena.out(out, false, OUT, row);
@@ -58,9 +71,11 @@ export function labelRun(w: Wasm, call: LabelCall, sum: Sum): number | FloatArra
     const bad = ex.softmaxIndex(
       pz,
       py,
+      arena.ptr(T),
       pcw,
       pw,
       pm,
+      arena.ptr(MASK) + rows,
       po,
       pg,
       rows,

@@ -109,13 +109,16 @@ export interface Exports {
     beta: number,
     flags: number,
   ): number;
-  // assembly/distill.ts: flags = grad | no ignoreIndex << 1 | class weights << 2; labels int32, mask bytes (0 = none)
+  // assembly/distill.ts: flags = grad | no ignoreIndex << 1 | class weights << 2; labels int32, mask bytes (0 = none);
+  // pt: rows * classes doubles of scratch, ps: rows bytes of scratch
   softmaxIndex(
     pz: number,
     plab: number,
+    pt: number,
     pcw: number,
     pw: number,
     pm: number,
+    ps: number,
     pout: number,
     pg: number,
     rows: number,
@@ -140,6 +143,16 @@ export interface Exports {
     temperature: number,
     targetLogits: number,
     pm: number,
+  ): number;
+  /** The 'mean' denominator of class indices over `rows` labels (flags: softmaxIndex's). */
+  labelWeight(
+    plab: number,
+    pcw: number,
+    pm: number,
+    rows: number,
+    classes: number,
+    ignore: number,
+    flags: number,
   ): number;
   /** The number of non-zero bytes of a mask. */
   kept(pm: number, n: number): number;
