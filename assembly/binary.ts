@@ -43,10 +43,8 @@ import {
   Q_W,
   S_KEEP,
   KEEP_ALL,
-  maskIn,
+  maskGroup,
   maskOut,
-  masked4All,
-  maskZero,
   O,
   r0,
   r1,
@@ -225,21 +223,11 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
     const fw = (F32 & F_W) != 0;
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 3;
-      // A group holding a masked-out sample reads and writes a scratch copy (maskIn, maskOut).
-      let qa = pa, qt = pt, qw = pw, qo = pout, qg = pg, qk = KEEP_ALL;
-      if (masked4(i)) {
-        if (masked4All(i)) {
-          maskZero(i, pout, pg);
-          continue;
-        }
-        maskIn(i, pa, pt, pw, kind == BCE ? 0.5 : 0);
-        qa = Q_A;
-        qt = Q_T;
-        qw = Q_W;
-        qo = Q_OUT;
-        qg = Q_G;
-        qk = S_KEEP;
-      }
+      // A group holding a masked-out sample reads and writes a scratch copy (maskGroup, maskOut).
+      const mg = masked4(i) ? maskGroup(i, pa, pt, pw, pout, pg, kind == BCE ? 0.5 : 0) : 0;
+      if (mg == 1) continue;
+      const qa = mg ? Q_A : pa, qt = mg ? Q_T : pt, qw = mg ? Q_W : pw;
+      const qo = mg ? Q_OUT : pout, qg = mg ? Q_G : pg, qk = mg ? S_KEEP : KEEP_ALL;
       const zero = f64x2.splat(0);
       const one = kv(kONE);
       const a = ldV(qa, o, fa);
@@ -289,7 +277,7 @@ function elem(kind: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize
         c1 = f64x2.sub(f64x2.sub(tt1, s1), y1);
         s1 = tt1;
       }
-      if (qk == S_KEEP) maskOut(i, pout, pg);
+      if (mg) maskOut(i, pout, pg);
     }
     sumFold(f64x2.extract_lane(s0, 0), f64x2.extract_lane(s0, 1), f64x2.extract_lane(c0, 0), f64x2.extract_lane(c0, 1));
     sumFold(f64x2.extract_lane(s1, 0), f64x2.extract_lane(s1, 1), f64x2.extract_lane(c1, 0), f64x2.extract_lane(c1, 1));

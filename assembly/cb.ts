@@ -60,10 +60,8 @@ import {
   setF32,
   masked,
   masked4,
-  masked4All,
-  maskIn,
+  maskGroup,
   maskOut,
-  maskZero,
   KEEP_ALL,
   Q_A,
   Q_G,
@@ -350,21 +348,11 @@ function elem(kind: i32, op: i32, pv: usize, px: usize, pw: usize, pout: usize, 
     const fw = (F32 & F_W) != 0;
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 3;
-      // A group holding a masked-out sample reads and writes a scratch copy (maskIn, maskOut).
-      let qv = pv, qx = px, qw = pw, qo = pout, qg = pg, qk = KEEP_ALL;
-      if (masked4(i)) {
-        if (masked4All(i)) {
-          maskZero(i, pout, pg);
-          continue;
-        }
-        maskIn(i, pv, px, pw, kind == PROBS ? 0.25 : 1);
-        qv = Q_A;
-        qx = Q_T;
-        qw = Q_W;
-        qo = Q_OUT;
-        qg = Q_G;
-        qk = S_KEEP;
-      }
+      // A group holding a masked-out sample reads and writes a scratch copy (maskGroup, maskOut).
+      const mg = masked4(i) ? maskGroup(i, pv, px, pw, pout, pg, kind == PROBS ? 0.25 : 1) : 0;
+      if (mg == 1) continue;
+      const qv = mg ? Q_A : pv, qx = mg ? Q_T : px, qw = mg ? Q_W : pw;
+      const qo = mg ? Q_OUT : pout, qg = mg ? Q_G : pg, qk = mg ? S_KEEP : KEEP_ALL;
       const zero = f64x2.splat(0);
       const one = kv(kONE);
       const v = ldV(qv, o, fv);
@@ -469,7 +457,7 @@ function elem(kind: i32, op: i32, pv: usize, px: usize, pw: usize, pout: usize, 
         cs = f64x2.sub(f64x2.sub(tt, s), yy);
         s = tt;
       }
-      if (qk == S_KEEP) maskOut(i, pout, pg);
+      if (mg) maskOut(i, pout, pg);
     }
     sumFold(f64x2.extract_lane(s, 0), f64x2.extract_lane(s, 1), f64x2.extract_lane(cs, 0), f64x2.extract_lane(cs, 1));
   }

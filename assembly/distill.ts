@@ -49,10 +49,8 @@ import {
   logS,
   masked,
   masked4,
-  masked4All,
-  maskIn,
+  maskGroup,
   maskOut,
-  maskZero,
   KEEP_ALL,
   r0,
   Q_A,
@@ -70,7 +68,10 @@ import {
   stS,
   stV,
   sumAdd,
-  sumFold,
+  lanes4Add,
+  lanes4Fold,
+  lanes4From,
+  lanes4Reset,
   sumReset,
   sumStore,
 } from './math';
@@ -1572,9 +1573,8 @@ export function bceDistill(px: usize, pt: usize, pw: usize, pout: usize, pg: usi
   const T2 = T * T;
   const gs = gscale * T;
   let i = 0;
-  // Kahan lanes: sums s, compensations k, of elements i, i+1, i+2, i+3 of each step.
-  let s0: f64 = 0, s1: f64 = 0, s2: f64 = 0, s3: f64 = 0;
-  let k0: f64 = 0, k1: f64 = 0, k2: f64 = 0, k3: f64 = 0;
+  // Kahan lanes of elements i, i+1, i+2, i+3 of each step (lanes4)
+  lanes4Reset();
   if (ASC_FEATURE_SIMD) {
     const zero = f64x2.splat(0);
     const one = kv(kONE);
@@ -1586,21 +1586,11 @@ export function bceDistill(px: usize, pt: usize, pw: usize, pout: usize, pg: usi
     let va = zero, vb = zero, ca = zero, cb = zero;
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 3;
-      // A group holding a masked-out sample reads and writes a scratch copy (maskIn, maskOut).
-      let qx = px, qt = pt, qw = pw, qo = pout, qg = pg, qk = KEEP_ALL;
-      if (masked4(i)) {
-        if (masked4All(i)) {
-          maskZero(i, pout, pg);
-          continue;
-        }
-        maskIn(i, px, pt, pw, 0);
-        qx = Q_A;
-        qt = Q_T;
-        qw = Q_W;
-        qo = Q_OUT;
-        qg = Q_G;
-        qk = S_KEEP;
-      }
+      // A group holding a masked-out sample reads and writes a scratch copy (maskGroup, maskOut).
+      const mg = masked4(i) ? maskGroup(i, px, pt, pw, pout, pg, 0) : 0;
+      if (mg == 1) continue;
+      const qx = mg ? Q_A : px, qt = mg ? Q_T : pt, qw = mg ? Q_W : pw;
+      const qo = mg ? Q_OUT : pout, qg = mg ? Q_G : pg, qk = mg ? S_KEEP : KEEP_ALL;
       let x0 = ldV(qx, o, fx);
       let x1 = ldV(qx, o + 16, fx);
       const t0 = ldV(qt, o, ft);
@@ -1649,7 +1639,7 @@ export function bceDistill(px: usize, pt: usize, pw: usize, pout: usize, pg: usi
         // the losses of kept samples only
         l0 = v128.and(bPair(x0, t0, w0, e0, ru0, lg0, y0, E0, pv, t2, gv, tl, pw != 0, o, qo, qg), v128.load(qk));
         l1 = v128.and(bPair(x1, t1, w1, e1, ru1, lg1, y1, E1, pv, t2, gv, tl, pw != 0, o + 16, qo, qg), v128.load(qk, 16));
-        if (qk == S_KEEP) maskOut(i, pout, pg);
+        if (mg) maskOut(i, pout, pg);
       } else {
         let r = bElem(px, pt, pw, pout, pg, i, gs, posW, rT, T2, scaled, tl);
         if (r >= 0) return r;
@@ -1673,42 +1663,16 @@ export function bceDistill(px: usize, pt: usize, pw: usize, pout: usize, pg: usi
       cb = f64x2.sub(f64x2.sub(tt, vb), y);
       vb = tt;
     }
-    s0 = f64x2.extract_lane(va, 0);
-    s1 = f64x2.extract_lane(va, 1);
-    s2 = f64x2.extract_lane(vb, 0);
-    s3 = f64x2.extract_lane(vb, 1);
-    k0 = f64x2.extract_lane(ca, 0);
-    k1 = f64x2.extract_lane(ca, 1);
-    k2 = f64x2.extract_lane(cb, 0);
-    k3 = f64x2.extract_lane(cb, 1);
+    lanes4From(va, vb, ca, cb);
   }
   for (; i + 4 <= n; i += 4) {
     for (let j = 0; j < 4; j++) {
       const r = bElem(px, pt, pw, pout, pg, i + j, gs, posW, rT, T2, scaled, tl);
       if (r >= 0) return r;
-      // lane j's Kahan step
-      const s = j == 0 ? s0 : j == 1 ? s1 : j == 2 ? s2 : s3;
-      const k = j == 0 ? k0 : j == 1 ? k1 : j == 2 ? k2 : k3;
-      const y = gL - k;
-      const t = s + y;
-      const kn = t - s - y;
-      if (j == 0) {
-        s0 = t;
-        k0 = kn;
-      } else if (j == 1) {
-        s1 = t;
-        k1 = kn;
-      } else if (j == 2) {
-        s2 = t;
-        k2 = kn;
-      } else {
-        s3 = t;
-        k3 = kn;
-      }
+      lanes4Add(j, gL);
     }
   }
-  sumFold(s0, s1, k0, k1);
-  sumFold(s2, s3, k2, k3);
+  lanes4Fold();
   for (; i < n; i++) {
     const r = bElem(px, pt, pw, pout, pg, i, gs, posW, rT, T2, scaled, tl);
     if (r >= 0) return r;

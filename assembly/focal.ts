@@ -34,10 +34,8 @@ import {
   logS,
   masked,
   masked4,
-  masked4All,
-  maskIn,
+  maskGroup,
   maskOut,
-  maskZero,
   KEEP_ALL,
   r0,
   Q_A,
@@ -54,7 +52,10 @@ import {
   stS,
   stV,
   sumAdd,
-  sumFold,
+  lanes4Add,
+  lanes4Fold,
+  lanes4From,
+  lanes4Reset,
   sumReset,
   sumStore,
 } from './math';
@@ -193,21 +194,11 @@ function elem(px: usize, pt: usize, pw: usize, pout: usize, pg: usize, i: i32, g
   let i = 0;
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 3;
-      // A group holding a masked-out sample reads and writes a scratch copy (maskIn, maskOut).
-      let qx = px, qt = pt, qw = pw, qo = pout, qg = pg, qk = KEEP_ALL;
-      if (masked4(i)) {
-        if (masked4All(i)) {
-          maskZero(i, pout, pg);
-          continue;
-        }
-        maskIn(i, px, pt, pw, 0);
-        qx = Q_A;
-        qt = Q_T;
-        qw = Q_W;
-        qo = Q_OUT;
-        qg = Q_G;
-        qk = S_KEEP;
-      }
+      // A group holding a masked-out sample reads and writes a scratch copy (maskGroup, maskOut).
+      const mg = masked4(i) ? maskGroup(i, px, pt, pw, pout, pg, 0) : 0;
+      if (mg == 1) continue;
+      const qx = mg ? Q_A : px, qt = mg ? Q_T : pt, qw = mg ? Q_W : pw;
+      const qo = mg ? Q_OUT : pout, qg = mg ? Q_G : pg, qk = mg ? S_KEEP : KEEP_ALL;
       const x0 = ldV(qx, o, fx);
       const x1 = ldV(qx, o + 16, fx);
       const t0 = ldV(qt, o, ft);
@@ -262,7 +253,7 @@ function elem(px: usize, pt: usize, pw: usize, pout: usize, pg: usize, i: i32, g
         // the losses of kept samples only
         l0 = v128.and(pairV(G, grad, x0, t0, w0, e0, ru0, f64x2.mul(e0, inv0), lg0, p0, gv, aP, aN, noA, gs, o, qo, qg), v128.load(qk));
         l1 = v128.and(pairV(G, grad, x1, t1, w1, e1, ru1, f64x2.mul(e1, inv1), lg1, p1, gv, aP, aN, noA, gs, o + 16, qo, qg), v128.load(qk, 16));
-        if (qk == S_KEEP) maskOut(i, pout, pg);
+        if (mg) maskOut(i, pout, pg);
       } else {
         let r = elem(px, pt, pw, pout, pg, i, gscale, gamma, alpha);
         if (r >= 0) return -2 - r;
@@ -302,49 +293,22 @@ export function sigmoidFocalLoss(px: usize, pt: usize, pw: usize, pout: usize, p
   setMask(pm, 1, 0);
   sumReset();
   let i = 0;
-  // Kahan lanes: sums s, compensations k, of elements i, i+1, i+2, i+3 of each step.
-  let s0: f64 = 0, s1: f64 = 0, s2: f64 = 0, s3: f64 = 0;
-  let k0: f64 = 0, k1: f64 = 0, k2: f64 = 0, k3: f64 = 0;
+  // Kahan lanes of elements i, i+1, i+2, i+3 of each step (lanes4)
+  lanes4Reset();
   if (ASC_FEATURE_SIMD) {
     const G = gamma == 0 ? 0 : gamma == 1 ? 1 : gamma == 2 ? 2 : 3;
     i = pg ? loop4(G, true, px, pt, pw, pout, pg, n, gscale, gamma, alpha) : loop4(G, false, px, pt, pw, pout, pg, n, gscale, gamma, alpha);
     if (i < 0) return -2 - i;
-    s0 = f64x2.extract_lane(gVa, 0);
-    s1 = f64x2.extract_lane(gVa, 1);
-    s2 = f64x2.extract_lane(gVb, 0);
-    s3 = f64x2.extract_lane(gVb, 1);
-    k0 = f64x2.extract_lane(gCa, 0);
-    k1 = f64x2.extract_lane(gCa, 1);
-    k2 = f64x2.extract_lane(gCb, 0);
-    k3 = f64x2.extract_lane(gCb, 1);
+    lanes4From(gVa, gVb, gCa, gCb);
   }
   for (; i + 4 <= n; i += 4) {
     for (let j = 0; j < 4; j++) {
       const r = elem(px, pt, pw, pout, pg, i + j, gscale, gamma, alpha);
       if (r >= 0) return r;
-      // lane j's Kahan step
-      const s = j == 0 ? s0 : j == 1 ? s1 : j == 2 ? s2 : s3;
-      const k = j == 0 ? k0 : j == 1 ? k1 : j == 2 ? k2 : k3;
-      const y = gL - k;
-      const t = s + y;
-      const kn = t - s - y;
-      if (j == 0) {
-        s0 = t;
-        k0 = kn;
-      } else if (j == 1) {
-        s1 = t;
-        k1 = kn;
-      } else if (j == 2) {
-        s2 = t;
-        k2 = kn;
-      } else {
-        s3 = t;
-        k3 = kn;
-      }
+      lanes4Add(j, gL);
     }
   }
-  sumFold(s0, s1, k0, k1);
-  sumFold(s2, s3, k2, k3);
+  lanes4Fold();
   for (; i < n; i++) {
     const r = elem(px, pt, pw, pout, pg, i, gscale, gamma, alpha);
     if (r >= 0) return r;

@@ -708,3 +708,75 @@ export function maskZero(i: i32, pout: usize, pg: usize): void {
     stV(pg, o + 16, (F32 & F_G) != 0, z);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Four Kahan lanes: the sums and compensations of elements i, i+1, i+2, i+3 of each step of four, for
+// the kernels whose scalar steps add as their two-vector steps do (bceDistill, sigmoidFocalLoss).
+
+let q0: f64 = 0, q1: f64 = 0, q2: f64 = 0, q3: f64 = 0;
+let c0: f64 = 0, c1: f64 = 0, c2: f64 = 0, c3: f64 = 0;
+
+export function lanes4Reset(): void {
+  q0 = 0;
+  q1 = 0;
+  q2 = 0;
+  q3 = 0;
+  c0 = 0;
+  c1 = 0;
+  c2 = 0;
+  c3 = 0;
+}
+
+/** The lanes from the vector steps' sums (va: lanes 0, 1; vb: 2, 3) and compensations (SIMD build). */
+// @ts-ignore: decorator
+@inline export function lanes4From(va: v128, vb: v128, ca: v128, cb: v128): void {
+  q0 = f64x2.extract_lane(va, 0);
+  q1 = f64x2.extract_lane(va, 1);
+  q2 = f64x2.extract_lane(vb, 0);
+  q3 = f64x2.extract_lane(vb, 1);
+  c0 = f64x2.extract_lane(ca, 0);
+  c1 = f64x2.extract_lane(ca, 1);
+  c2 = f64x2.extract_lane(cb, 0);
+  c3 = f64x2.extract_lane(cb, 1);
+}
+
+/** Lane j's Kahan step with x. */
+export function lanes4Add(j: i32, x: f64): void {
+  const s = j == 0 ? q0 : j == 1 ? q1 : j == 2 ? q2 : q3;
+  const k = j == 0 ? c0 : j == 1 ? c1 : j == 2 ? c2 : c3;
+  const y = x - k;
+  const t = s + y;
+  const kn = t - s - y;
+  if (j == 0) {
+    q0 = t;
+    c0 = kn;
+  } else if (j == 1) {
+    q1 = t;
+    c1 = kn;
+  } else if (j == 2) {
+    q2 = t;
+    c2 = kn;
+  } else {
+    q3 = t;
+    c3 = kn;
+  }
+}
+
+/** Adds the lanes, in order, into the scalar accumulator. */
+export function lanes4Fold(): void {
+  sumFold(q0, q1, c0, c1);
+  sumFold(q2, q3, c2, c3);
+}
+
+/**
+ * A group of four from i that holds a masked-out sample (masked4): 1 when all four are (zeros written:
+ * skip it), else 2 after maskIn (read and write through the Q_* bases, losses ANDed with S_KEEP).
+ */
+export function maskGroup(i: i32, pa: usize, pt: usize, pw: usize, pout: usize, pg: usize, fill: f64): i32 {
+  if (masked4All(i)) {
+    maskZero(i, pout, pg);
+    return 1;
+  }
+  maskIn(i, pa, pt, pw, fill);
+  return 2;
+}

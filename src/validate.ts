@@ -415,6 +415,17 @@ const MULTI_KEYS: Record<MultiFn, readonly string[]> = {
   entropy: ['reduction', 'weight', 'out', 'classWeight', 'labelSmoothing'],
 };
 
+/** Checks a multi-class call's `classes`: a positive integer dividing the length of `first`. */
+function checkClasses(fn: string, classes: unknown, len: number, first: string): asserts classes is number {
+  if (typeof classes !== 'number') throw new TypeError(`${fn}: classes must be a number, got ${describe(classes)}`);
+  if (!Number.isInteger(classes) || classes < 1) {
+    throw new RangeError(`${fn}: classes = ${classes} is not a positive integer`);
+  }
+  if (len % classes !== 0) {
+    throw new RangeError(`${fn}: classes = ${classes} does not divide the length ${len} of ${first}`);
+  }
+}
+
 /** softmaxCrossEntropy(logits, targets, classes, options) or entropy(targets, classes, options). */
 export function multiCall(
   fn: MultiFn,
@@ -435,13 +446,7 @@ export function multiCall(
   const first = z ? 'logits' : 'targets';
   const len = (z ?? t).length;
   if (z) expectLength(fn, 'targets', t, len, 'logits');
-  if (typeof classes !== 'number') throw new TypeError(`${fn}: classes must be a number, got ${describe(classes)}`);
-  if (!Number.isInteger(classes) || classes < 1) {
-    throw new RangeError(`${fn}: classes = ${classes} is not a positive integer`);
-  }
-  if (len % classes !== 0) {
-    throw new RangeError(`${fn}: classes = ${classes} does not divide the length ${len} of ${first}`);
-  }
+  checkClasses(fn, classes, len, first);
   const rows = len / classes;
   const o = optionsOf(fn, options, MULTI_KEYS[fn]);
   const reduction = reductionOf(fn, o.reduction);
@@ -454,9 +459,7 @@ export function multiCall(
   if (classWeight && i >= 0) {
     throw new RangeError(`${fn}: classWeight[${i}] = ${classWeight[i]} is not a finite number >= 0`);
   }
-  const eps = o.labelSmoothing ?? 0;
-  if (typeof eps !== 'number') throw new TypeError(`${fn}: labelSmoothing must be a number, got ${describe(eps)}`);
-  if (!inUnit(eps)) throw new RangeError(`${fn}: labelSmoothing = ${eps} is outside [0, 1]`);
+  const eps = smoothingOf(fn, o.labelSmoothing);
   const mode = (o.mode ?? 'ce') as Mode;
   if (!MODES.includes(mode)) {
     throw new RangeError(`${fn}: mode must be 'ce', 'kl', 'reverse-kl' or 'js', got ${describe(mode)}`);
@@ -594,13 +597,7 @@ export function labelCall(logits: unknown, labels: IndexArray, classes: unknown,
   const fn = 'softmaxCrossEntropy';
   let kernel = floatArg(fn, 'logits', logits, K0);
   const z = logits as FloatArray;
-  if (typeof classes !== 'number') throw new TypeError(`${fn}: classes must be a number, got ${describe(classes)}`);
-  if (!Number.isInteger(classes) || classes < 1) {
-    throw new RangeError(`${fn}: classes = ${classes} is not a positive integer`);
-  }
-  if (z.length % classes !== 0) {
-    throw new RangeError(`${fn}: classes = ${classes} does not divide the length ${z.length} of logits`);
-  }
+  checkClasses(fn, classes, z.length, 'logits');
   const rows = z.length / classes;
   if (labels.length !== rows) {
     throw new RangeError(
@@ -632,9 +629,7 @@ export function labelCall(logits: unknown, labels: IndexArray, classes: unknown,
     }
     sumW = s.value();
   }
-  const eps = o.labelSmoothing ?? 0;
-  if (typeof eps !== 'number') throw new TypeError(`${fn}: labelSmoothing must be a number, got ${describe(eps)}`);
-  if (!inUnit(eps)) throw new RangeError(`${fn}: labelSmoothing = ${eps} is outside [0, 1]`);
+  const eps = smoothingOf(fn, o.labelSmoothing);
   const mode = o.mode ?? 'ce';
   if (mode !== 'ce') {
     if (!MODES.includes(mode as Mode)) {

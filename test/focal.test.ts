@@ -4,19 +4,8 @@
 // gamma = 0 is bceWithLogits exactly; the same bits from both builds; errors.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createKernel, type FocalOptions, type Softxent } from '../src/index.js';
+import { FC, type FocalCase } from './accuracy.js';
 import { BACKENDS, CHUNKED, fixture, outcome, uniform } from './helpers.js';
-
-interface FocalCase {
-  gamma: number;
-  alpha: number | null;
-  logits: number[];
-  targets: number[];
-  weight: number[] | null;
-  loss: [number, number][];
-  scale: number[];
-  grad: number[];
-  gradScale: number[];
-}
 
 interface TorchCase {
   gamma: number;
@@ -29,12 +18,20 @@ interface TorchCase {
   gradMean: number[];
 }
 
-const F = fixture<{
-  cases: FocalCase[];
-  limits: FocalCase[];
-  lossy: { x: number; t: number; gamma: number; alpha: number | null; torchvision: number; truth: [number, number] }[];
-  torch: { cases: TorchCase[] };
-}>('focal.json');
+const F = {
+  ...FC,
+  ...fixture<{
+    lossy: {
+      x: number;
+      t: number;
+      gamma: number;
+      alpha: number | null;
+      torchvision: number;
+      truth: [number, number];
+    }[];
+    torch: { cases: TorchCase[] };
+  }>('focal.json'),
+};
 
 const BOUND = 32 * Number.EPSILON;
 

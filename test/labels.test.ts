@@ -4,23 +4,8 @@
 // the same bits from both WebAssembly builds, errors, inputs untouched.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createKernel, type FloatArray, type IndexArray, type Softxent } from '../src/index.js';
+import { type LabelCase, LB } from './accuracy.js';
 import { BACKENDS, CHUNKED, fixture, outcome, ulpErr, uniform } from './helpers.js';
-
-interface LabelCase {
-  classes: number;
-  logits: number[];
-  labels: number[];
-  ignoreIndex: number;
-  labelSmoothing: number;
-  classWeight: number[] | null;
-  weight: number[] | null;
-  loss: [number, number][];
-  scale: number[];
-  /** Where grad and gradScale are given (C = 32768); else every element. */
-  gradIndex?: number[];
-  grad: number[];
-  gradScale: number[];
-}
 
 interface BigCase {
   classes: number;
@@ -45,7 +30,7 @@ interface TorchCase {
   gradMean: number[];
 }
 
-const F = fixture<{ cases: LabelCase[]; big: BigCase[]; torch: { cases: TorchCase[] } }>('labels.json');
+const F = { ...fixture<{ big: BigCase[]; torch: { cases: TorchCase[] } }>('labels.json'), cases: LB.cases };
 
 /** The bound: 32 eps times the magnitude of the terms (|z| + |lse| conditioning). */
 const BOUND = 32 * Number.EPSILON;
