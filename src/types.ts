@@ -318,8 +318,12 @@ export interface SoftmaxFamily {
    * ('sum' for 'sum'); with teacher logits and T: `F.kl_div(F.log_softmax(z/T, 1), F.log_softmax(s/T, 1),
    * log_target=True, reduction='batchmean') * T * T`.
    * @param logits - z: row-major [rows, classes] logits, not NaN (±Infinity allowed).
+   * Class indices (an integer typed array of one label per row): PyTorch's `F.cross_entropy(logits, labels,
+   * weight=classWeight, ignore_index=ignoreIndex, label_smoothing=ε)`, 'mean' over Σ classWeight[label] of the
+   * kept rows; see docs/language-models.md. `mask` skips rows (not read).
+   * @param logits - z: row-major [rows, classes] logits, not NaN (±Infinity allowed).
    * @param targets - t: probability rows of the same length, finite and >= 0 (used as given, not renormalized);
-   * with `targetLogits`, the teacher's logits, not NaN (±Infinity allowed).
+   * with `targetLogits`, the teacher's logits, not NaN (±Infinity allowed); or class indices, one per row.
    * @param classes - A positive integer dividing the length.
    * @param options - {@link SoftmaxOptions}; default { reduction: 'mean', mode: 'ce' }.
    * @returns The mean over rows or the sum; a new Float64Array of row losses for 'none'.
@@ -329,7 +333,9 @@ export interface SoftmaxFamily {
    * @throws {RangeError} targets (or grad) not of the logits' length, weight not of length rows, classWeight not of
    * length classes; classes not a positive integer dividing the length; an unknown reduction or mode; labelSmoothing
    * or beta outside [0, 1], a temperature not finite and > 0, classWeight with 'reverse-kl' or 'js', beta with
-   * another mode than 'js'; a NaN logit, a target or weight that is negative, infinite or NaN (the first, by index).
+   * another mode than 'js'; a NaN logit, a target or weight that is negative, infinite or NaN (the first, by index);
+   * a label outside [0, classes) other than ignoreIndex; an option the class-index form does not take; a mask
+   * not of length rows.
    * @example
    * ```ts
    * // 2 rows of 3 classes, soft targets; mean cross-entropy and its gradient
@@ -424,7 +430,8 @@ export interface CbFamily {
    * PyTorch: `-ContinuousBernoulli(probs=probs).log_prob(x)`.
    * @param x - Observations in [0, 1].
    * @param probs - λ in [0, 1], length N.
-   * @param options - `reduction`, `weight`, `grad` (w.r.t. probs); default { reduction: 'mean' }.
+   * @param options - `reduction`, `weight`, `mask`, `grad` (w.r.t. probs), `labelSmoothing` (t' = t (1 - ε) + ε / 2);
+   * default { reduction: 'mean' }.
    * @returns The mean or the sum; a new Float64Array of N losses for 'none'.
    * @throws {TypeError} x or probs not a Float64Array or Float32Array (or detached, or a freed `k.alloc` view), options not an
    * object, an unknown option.
@@ -523,7 +530,8 @@ export interface Softxent extends CbFamily, SoftmaxFamily {
    * PyTorch: `F.binary_cross_entropy(probs, targets, weight=weight, reduction=...)`.
    * @param probs - Probabilities in [0, 1], length N.
    * @param targets - Soft targets in [0, 1], length N.
-   * @param options - `reduction`, `weight`, `grad` (w.r.t. probs); default { reduction: 'mean' }.
+   * @param options - `reduction`, `weight`, `mask`, `grad` (w.r.t. probs), `labelSmoothing` (t' = t (1 - ε) + ε / 2);
+   * default { reduction: 'mean' }.
    * @returns The mean or the sum; a new Float64Array of N losses for 'none'.
    * @throws {TypeError} probs or targets not a Float64Array or Float32Array (or detached, or a freed `k.alloc` view), options not
    * an object, an unknown option.
@@ -551,8 +559,8 @@ export interface Softxent extends CbFamily, SoftmaxFamily {
    * `F.binary_cross_entropy_with_logits(x/T, torch.sigmoid(s/T), ...) * T * T`.
    * @param logits - Logits, not NaN, length N.
    * @param targets - Soft targets in [0, 1], length N; with `targetLogits`, the teacher's logits, not NaN.
-   * @param options - `reduction`, `weight`, `grad` (w.r.t. logits), `posWeight`, `targetLogits`, `temperature`;
-   * default { reduction: 'mean' }.
+   * @param options - `reduction`, `weight`, `mask`, `grad` (w.r.t. logits), `posWeight`, `labelSmoothing`,
+   * `targetLogits`, `temperature`; default { reduction: 'mean' }.
    * @returns The mean or the sum; a new Float64Array of N losses for 'none'.
    * @throws {TypeError} logits or targets not a Float64Array or Float32Array (or detached, or a freed `k.alloc` view), options not
    * an object, an unknown option, posWeight or temperature not a number, targetLogits not a boolean.
