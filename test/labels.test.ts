@@ -209,6 +209,36 @@ for (const [backend, make] of BACKENDS) {
   });
 }
 
+describe('class indices: Float32Array logits and k.alloc arrays give the same bits as Float64Arrays', () => {
+  for (const [backend, make] of BACKENDS) {
+    it(`on ${backend}, short and long rows, with a mask and row weights`, async () => {
+      const k = await make();
+      for (const C of [5, 100]) {
+        const rows = 23;
+        const z32 = Float32Array.from(uniform(rows * C, 21), (v) => (v - 0.5) * 30);
+        const z = Float64Array.from(z32);
+        const y = Int16Array.from(uniform(rows, 22), (v) => Math.floor(v * C));
+        y[3] = -100;
+        const o = { mask: Uint8Array.from(uniform(rows, 23), (v) => (v < 0.2 ? 0 : 1)), weight: uniform(rows, 24) };
+        const g = new Float64Array(z.length);
+        const want = k.softmaxCrossEntropy(z, y, C, { ...o, grad: g, reduction: 'none' });
+        // float32 logits and a float32 gradient: the float64 results, rounded once
+        const g32 = new Float32Array(z.length);
+        expect(k.softmaxCrossEntropy(z32, y, C, { ...o, grad: g32, reduction: 'none' })).toEqual(want);
+        expect(g32).toEqual(Float32Array.from(g));
+        // logits and gradient in the kernel's memory
+        const za = k.alloc(z.length);
+        za.array.set(z);
+        const ga = k.alloc(z.length);
+        expect(k.softmaxCrossEntropy(za.array, y, C, { ...o, grad: ga.array, reduction: 'none' })).toEqual(want);
+        expect(Float64Array.from(ga.array)).toEqual(g);
+        za.free();
+        ga.free();
+      }
+    });
+  }
+});
+
 describe('class indices: both WebAssembly builds give the same bits', () => {
   it('on every fixture case, chunked or not, totals included', async () => {
     const [simd, scalar] = await Promise.all([createKernel(), createKernel({ simd: false })]);
