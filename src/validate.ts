@@ -670,32 +670,3 @@ export function labelError(c: LabelCall, r: number): RangeError {
     `${c.fn}: targets[${r}] = ${c.labels[r]} is not a class index in [0, ${c.classes}) (nor ignoreIndex ${c.ignoreIndex})`,
   );
 }
-
-/** Whether row r of a label call is skipped: masked out or ignored. */
-export const skipped = (c: LabelCall, r: number): boolean =>
-  (c.mask !== undefined && c.mask[r] === 0) || (!c.noIgnore && c.labels[r] === c.ignoreIndex);
-
-/**
- * The denominator of 'mean' (PyTorch's rule): Σ classWeight[label] (1 without class weights) over the
- * rows neither masked nor ignored whose label is a class index (a bad label is reported by the pass).
- */
-export function labelDenominator(c: LabelCall): number {
-  const { labels, mask, classes: C } = c;
-  const ignore = c.noIgnore ? Number.NaN : c.ignoreIndex;
-  if (!c.classWeight) {
-    // a count: one cheap loop (a call per row costs ~10% of the kernel at C = 8)
-    let k = 0;
-    for (let r = 0; r < c.n; r++) {
-      const y = labels[r];
-      if (y >= 0 && y < C && y !== ignore && mask?.[r] !== 0) k++;
-    }
-    return k;
-  }
-  const s = new Sum();
-  for (let r = 0; r < c.n; r++) {
-    if (skipped(c, r)) continue;
-    const y = c.labels[r];
-    if (y >= 0 && y < c.classes) s.add(c.classWeight ? c.classWeight[y] : 1);
-  }
-  return s.value();
-}

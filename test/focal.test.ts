@@ -4,7 +4,7 @@
 // gamma = 0 is bceWithLogits exactly; the same bits from both builds; errors.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createKernel, type FocalOptions, type Softxent } from '../src/index.js';
-import { FC, type FocalCase } from './accuracy.js';
+import { FC } from './accuracy.js';
 import { BACKENDS, CHUNKED, fixture, outcome, uniform } from './helpers.js';
 
 interface TorchCase {

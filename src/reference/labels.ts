@@ -3,8 +3,25 @@
 //   L = keep w_y (lse' - d_y) + add (W lse' - Σ w_c d_c),  dL/dz_c = q_c S - keep w_y [c = y] - add w_c.
 import { NEG_INF, POS_INF, reduce, Sum } from '../sum.js';
 import type { FloatArray } from '../types.js';
-import { badWeight, isWeight, type LabelCall, labelDenominator, labelError, skipped } from '../validate.js';
+import { badWeight, isWeight, type LabelCall, labelError } from '../validate.js';
 import { limit, rowMax } from './rows.js';
+
+/** Whether row r is skipped: masked out or ignored. */
+const skipped = (c: LabelCall, r: number): boolean =>
+  (c.mask !== undefined && c.mask[r] === 0) || (!c.noIgnore && c.labels[r] === c.ignoreIndex);
+
+/**
+ * The denominator of 'mean' (PyTorch's rule): Σ classWeight[label] (1 without class weights) over the
+ * rows neither masked nor ignored whose label is a class index (a bad label is reported by check).
+ */
+function denominator(c: LabelCall): number {
+  const s = new Sum();
+  for (let r = 0; r < c.n; r++) {
+    const y = c.labels[r];
+    if (!skipped(c, r) && y >= 0 && y < c.classes) s.add(c.classWeight ? c.classWeight[y] : 1);
+  }
+  return s.value();
+}
 
 /** The first bad input of the kept rows, in row order: a NaN logit, the label, the row's weight. */
 function check(c: LabelCall): void {
@@ -57,7 +74,7 @@ function row(c: LabelCall, r: number, gw: number, e: Float64Array): number {
 
 export function labelRun(c: LabelCall): number | FloatArray {
   check(c);
-  const den = c.reduction === 'mean' ? labelDenominator(c) : 1;
+  const den = c.reduction === 'mean' ? denominator(c) : 1;
   const out = c.reduction === 'none' ? (c.out ?? new Float64Array(c.n)) : undefined;
   const sum = new Sum();
   let inf = 0;
