@@ -25,6 +25,16 @@ export const MAX_SLOT = 2 ** 20;
  */
 export const DEFAULT_CHUNK = 16384;
 
+/**
+ * A multi-class call's grid: elements per slot it needs, and rows per chunk (whole rows, at least one).
+ */
+export function rowGrid(chunk: number, C: number, distill: boolean): [number, number] {
+  const rowsPer = Math.max(1, Math.floor(chunk / C));
+  // The distillation kernel keeps a row of scratch after the class weights, two for rows of fewer than
+  // 32 classes (assembly/distill.ts's SMALLD: it takes two rows at once).
+  return [Math.max(rowsPer * C, distill ? (C < 32 ? 3 : 2) * C : C), rowsPer];
+}
+
 /** Below this many elements a copy is a plain loop: cheaper than `set` over a new `subarray`. */
 const SHORT = 64;
 

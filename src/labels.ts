@@ -1,9 +1,9 @@
 // softmaxCrossEntropy with class indices (assembly/distill.ts's softmaxIndex): validate, stream whole
 // rows and their labels (as int32) through the arena, reduce with PyTorch's 'mean' denominator.
 // Rows longer than MAX_SLOT go to the reference.
-import { MASK, MAX_SLOT } from './arena.js';
+import { MASK, MAX_SLOT, rowGrid } from './arena.js';
 import { labelRun as referenceRun } from './reference/labels.js';
-import { reduce, type Sum } from './sum.js';
+import { reduce, type Tally } from './sum.js';
 import type { FloatArray } from './types.js';
 import { badWeight, K0, K2, K4, K5, type LabelCall, labelError } from './validate.js';
 import type { Wasm } from './wasm.js';
@@ -17,40 +17,68 @@ const CW = 3;
 const OUT = 4;
 const G = 5;
 
-export function labelRun(w: Wasm, call: LabelCall, sum: Sum): number | FloatArray {
-  if (call.classes > MAX_SLOT) return referenceRun(call);
+/** A class-index call as the kernel runs it: with its 'mean' denominator and gradient factor. */
+export interface LabelRun extends LabelCall {
+  readonly den: number;
+  readonly gscale: number;
+}
+
+/**
+ * The call as the kernel runs it: slots wide enough for its rows, PyTorch's 'mean' denominator (Σ
+ * classWeight[label] over the kept rows, needed by the gradient before the pass: a pass over labels
+ * and mask), and 'none' with its output array.
+ */
+export function labelPrepare(w: Wasm, call: LabelCall): LabelRun {
   const { arena, ex } = w;
   const C = call.classes;
-  const rowsPer = Math.max(1, Math.floor(arena.chunk / C));
-  const need = Math.max(rowsPer * C, C);
+  const [need] = rowGrid(arena.chunk, C, false);
   let c = call;
   if (!arena.fits(need)) {
     // Widening the slots may grow the memory, which detaches views of it: rebuild the caller's.
     const { logits, weight, classWeight, grad, out } = call;
     const kept = arena.fitKeeping(need, [logits, undefined, weight, classWeight, grad, out] as const, call.kernel);
-    if (!kept) throw new Error('softxent: unreachable: rows wider than MAX_SLOT reach labelRun()');
+    if (!kept) throw new Error('softxent: unreachable: rows wider than MAX_SLOT reach the kernel');
     c = { ...call, logits: kept[0] as FloatArray, weight: kept[2], classWeight: kept[3], grad: kept[4], out: kept[5] };
   }
-  const { logits, labels, weight, grad, mask, kernel: k } = c;
-  const pcw = arena.ptr(CW);
-  if (c.classWeight) arena.heap().set(c.classWeight, pcw / 8);
-  else arena.heap().fill(1, pcw / 8, pcw / 8 + C);
-  const flags = (grad ? 1 : 0) | (c.noIgnore ? 2 : 0) | (c.classWeight ? 4 : 0);
   let den = 1;
   if (c.reduction === 'mean') {
-    // PyTorch's denominator, needed by the gradient before the pass: a pass over labels and mask
     den = 0;
+    const pcw = classWeights(w, c);
+    const flags = labelFlags(c);
     for (let row = 0; row < c.n; row += arena.chunk) {
       const rows = Math.min(arena.chunk, c.n - row);
-      const pm = arena.placeMask(mask, row, rows);
-      const py = arena.placeInts(labels, MASK, row, rows, (2 * rows + 7) & ~7);
+      const pm = arena.placeMask(c.mask, row, rows);
+      const py = arena.placeInts(c.labels, MASK, row, rows, (2 * rows + 7) & ~7);
       den += ex.labelWeight(py, pcw, pm, rows, C, c.ignoreIndex | 0, flags);
     }
   }
-  const gscale = 1 / den;
   const out = c.reduction === 'none' ? (c.out ?? new Float64Array(c.n)) : undefined;
-  sum.reset();
-  let inf = 0;
+  return { ...c, out, den, gscale: 1 / den };
+}
+
+/** Byte address of the class weights (all 1 without classWeight), placed in their slot. */
+function classWeights(w: Wasm, c: LabelCall): number {
+  const pcw = w.arena.ptr(CW);
+  if (c.classWeight) w.arena.heap().set(c.classWeight, pcw / 8);
+  else w.arena.heap().fill(1, pcw / 8, pcw / 8 + c.classes);
+  return pcw;
+}
+
+const labelFlags = (c: LabelCall) => (c.grad ? 1 : 0) | (c.noIgnore ? 2 : 0) | (c.classWeight ? 4 : 0);
+
+/**
+ * Runs a prepared call's grid of whole rows into `t`; returns -1, or the index of the first bad element
+ * (a logit; a row for a bad label or weight; its code in `t.arg`: 1 logits, 2 label, 3 weight).
+ */
+export function labelLoop(w: Wasm, c: LabelRun, t: Tally): number {
+  const { arena, ex } = w;
+  const C = c.classes;
+  const [need, rowsPer] = rowGrid(arena.chunk, C, false);
+  // a pool's worker: its arrays are never in its kernel's memory, which may grow freely
+  if (!arena.fits(need)) arena.fit(need);
+  const { logits, labels, weight, grad, mask, out, kernel: k } = c;
+  const pcw = classWeights(w, c);
+  const flags = labelFlags(c);
   const r = w.res / 8;
   const oZ = arena.own(logits, k & K0);
   const oW = arena.own(weight, k & K2);
@@ -83,23 +111,35 @@ export function labelRun(w: Wasm, call: LabelCall, sum: Sum): number | FloatArra
       c.keep,
       c.add,
       c.sumW,
-      gscale,
+      c.gscale,
       c.ignoreIndex | 0,
       flags,
     );
     const heap = arena.heap();
     if (bad >= 0) {
-      const arg = heap[r + 2];
-      if (arg === 1) throw new RangeError(`${c.fn}: logits[${start + bad}] is NaN`);
-      if (arg === 2) throw labelError(c, row + bad);
-      throw badWeight(c.fn, row + bad, c.weight?.[row + bad]);
+      t.arg = heap[r + 2];
+      return (t.arg === 1 ? start : row) + bad;
     }
-    sum.add(heap[r]);
-    sum.add(heap[r + 1]);
-    inf |= heap[r + 3];
+    t.add(heap[r], heap[r + 1], heap[r + 3]);
     if (out) arena.collect(out, oO, OUT, row, rows);
     if (grad && !gDirect) arena.collect(grad, oG, G, start, len);
   }
+  return -1;
+}
+
+/** The error for a class-index call's bad element `at` (`arg`: labelLoop's code). */
+export function labelBad(c: LabelCall, arg: number, at: number): RangeError {
+  if (arg === 1) return new RangeError(`${c.fn}: logits[${at}] is NaN`);
+  if (arg === 2) return labelError(c, at);
+  return badWeight(c.fn, at, c.weight?.[at]);
+}
+
+export function labelRun(w: Wasm, call: LabelCall, t: Tally): number | FloatArray {
+  if (call.classes > MAX_SLOT) return referenceRun(call);
+  const c = labelPrepare(w, call);
+  t.reset();
+  const at = labelLoop(w, c, t);
+  if (at >= 0) throw labelBad(c, t.arg, at);
   // 'mean' divides by Σ classWeight[label] over the kept rows
-  return reduce({ reduction: c.reduction, n: den }, sum, out, inf);
+  return reduce({ reduction: c.reduction, n: c.den }, t.sum, c.out, t.inf);
 }

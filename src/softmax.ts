@@ -1,11 +1,11 @@
 // softmaxCrossEntropy (CE, KL, and the distillation forms of assembly/distill.ts) and entropy: validate,
-// stream whole rows through the arena, reduce.
+// prepare, stream a grid of whole rows through the arena, reduce (a pool's workers run the same loop).
 // Rows longer than MAX_SLOT (2^20 classes; 2^19 for distillation, which needs a row of scratch) go to
 // the reference, which needs no arena.
-import { MAX_SLOT } from './arena.js';
+import { MAX_SLOT, rowGrid } from './arena.js';
 import { labelRun } from './labels.js';
 import { softmax as referenceSoftmax } from './reference/softmax.js';
-import { reduce, Sum } from './sum.js';
+import { reduce, Tally } from './sum.js';
 import type { Entropy, FloatArray, SoftmaxFamily, SoftmaxLoss, SoftmaxOptions } from './types.js';
 import {
   isIndexArray,
@@ -32,19 +32,19 @@ const CW = 3;
 const OUT = 4;
 const G = 5;
 
-function run(w: Wasm, call: MultiCall, sum: Sum): number | FloatArray {
+/**
+ * The call as the kernel runs it: slots wide enough for its rows, 'mean' over a mask dividing by the
+ * kept rows (the gradient needs 1/count before the pass), and 'none' with its output array.
+ */
+export function softmaxPrepare(w: Wasm, call: MultiCall): MultiCall {
   const { arena, ex } = w;
-  const C = call.classes;
-  const rowsPer = Math.max(1, Math.floor(arena.chunk / C));
-  // The distillation kernel keeps a row of scratch after the class weights, two for rows of fewer than
-  // 32 classes (assembly/distill.ts's SMALLD: it takes two rows at once).
-  const need = Math.max(rowsPer * C, call.distill ? (C < 32 ? 3 : 2) * C : C);
+  const [need] = rowGrid(arena.chunk, call.classes, call.distill);
   let c = call;
   if (!arena.fits(need)) {
     // Widening the slots may grow the memory, which detaches views of it: rebuild the caller's.
     const { logits, targets, weight, classWeight, grad, out } = call;
     const kept = arena.fitKeeping(need, [logits, targets, weight, classWeight, grad, out] as const, call.kernel);
-    if (!kept) throw new Error('softxent: unreachable: rows wider than MAX_SLOT reach run()');
+    if (!kept) throw new Error('softxent: unreachable: rows wider than MAX_SLOT reach the kernel');
     c = {
       ...call,
       logits: kept[0],
@@ -56,7 +56,6 @@ function run(w: Wasm, call: MultiCall, sum: Sum): number | FloatArray {
     };
   }
   if (c.mask && c.reduction === 'mean') {
-    // 'mean' counts the kept rows, and the gradient needs 1/count before the pass
     let kept = 0;
     for (let row = 0; row < c.n; row += arena.chunk) {
       const len = Math.min(arena.chunk, c.n - row);
@@ -64,7 +63,21 @@ function run(w: Wasm, call: MultiCall, sum: Sum): number | FloatArray {
     }
     c = withDenominator(c, kept);
   }
-  const { logits, targets, weight, grad, kernel: k } = c;
+  if (c.reduction === 'none' && !c.out) c = { ...c, out: new Float64Array(c.n) };
+  return c;
+}
+
+/**
+ * Runs a prepared call's grid of whole rows into `t`; returns -1, or the index of the first bad element
+ * (a row for a bad weight; its argument code in `t.arg`), where the loop stopped.
+ */
+export function softmaxLoop(w: Wasm, c: MultiCall, t: Tally): number {
+  const { arena, ex } = w;
+  const C = c.classes;
+  const [need, rowsPer] = rowGrid(arena.chunk, C, c.distill);
+  // a pool's worker: its arrays are never in its kernel's memory, which may grow freely
+  if (!arena.fits(need)) arena.fit(need);
+  const { logits, targets, weight, grad, out, kernel: k } = c;
   const cw = arena.heap();
   const pcw = arena.ptr(CW);
   if (c.classWeight) cw.set(c.classWeight, pcw / 8);
@@ -73,9 +86,6 @@ function run(w: Wasm, call: MultiCall, sum: Sum): number | FloatArray {
   const flags = c.distill
     ? (grad ? 1 : 0) | (c.targetLogits ? 2 : 0) | (c.classWeight ? 4 : 0) | (MODES.indexOf(c.mode) << 3)
     : (grad ? 1 : 0) | (c.mode === 'kl' ? 2 : 0) | (!c.classWeight && c.add === 0 ? 4 : 0);
-  const out = c.reduction === 'none' ? (c.out ?? new Float64Array(c.n)) : undefined;
-  sum.reset();
-  let inf = 0;
   const r = w.res / 8;
   const oZ = arena.own(logits, k & K0);
   const oT = arena.own(targets, k & K1);
@@ -101,24 +111,33 @@ function run(w: Wasm, call: MultiCall, sum: Sum): number | FloatArray {
         : ex.softmax(pz, pt, pcw, pw, pm, po, pg, rows, C, c.keep, c.add, c.gscale, flags);
     const heap = arena.heap();
     if (bad >= 0) {
-      const arg = heap[r + 2];
-      throw multiError(c, arg, (arg === 3 ? row : start) + bad);
+      t.arg = heap[r + 2];
+      return (t.arg === 3 ? row : start) + bad;
     }
-    sum.add(heap[r]);
-    sum.add(heap[r + 1]);
-    inf |= heap[r + 3];
+    t.add(heap[r], heap[r + 1], heap[r + 3]);
     if (out) arena.collect(out, oO, OUT, row, rows);
     if (grad && !gDirect) arena.collect(grad, oG, G, start, len);
   }
-  return reduce(c, sum, out, inf);
+  return -1;
 }
 
+/** Whether a multi-class call is too wide for the kernel's slots (the reference runs it). */
+export const tooWide = (c: { classes: number; distill?: boolean }): boolean =>
+  c.classes > (c.distill ? MAX_SLOT / 2 : MAX_SLOT);
+
 export function softmaxFamily(w: Wasm): SoftmaxFamily {
-  const sum = new Sum();
-  const call = (fn: MultiFn, z: unknown, t: unknown, classes: unknown, o: unknown) => {
-    if (fn === 'softmaxCrossEntropy' && isIndexArray(t)) return labelRun(w, labelCall(z, t, classes, o), sum);
-    const c = multiCall(fn, z, t, classes, o);
-    return c.classes > (c.distill ? MAX_SLOT / 2 : MAX_SLOT) ? referenceSoftmax.run(c) : run(w, c, sum);
+  const t = new Tally();
+  const call = (fn: MultiFn, z: unknown, targets: unknown, classes: unknown, o: unknown) => {
+    if (fn === 'softmaxCrossEntropy' && isIndexArray(targets)) {
+      return labelRun(w, labelCall(z, targets, classes, o), t);
+    }
+    const c0 = multiCall(fn, z, targets, classes, o);
+    if (tooWide(c0)) return referenceSoftmax.run(c0);
+    const c = softmaxPrepare(w, c0);
+    t.reset();
+    const at = softmaxLoop(w, c, t);
+    if (at >= 0) throw multiError(c, t.arg, at);
+    return reduce(c, t.sum, c.out, t.inf);
   };
   return {
     softmaxCrossEntropy: ((z: FloatArray, t: FloatArray, classes: number, o?: SoftmaxOptions) =>

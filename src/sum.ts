@@ -23,6 +23,36 @@ export class Sum {
   }
 }
 
+/**
+ * What a call's chunk loop produces: each chunk's partial sum (hi, lo) and infinity flags, summed in
+ * chunk order (a kernel) or recorded in order (a pool's worker, whose caller replays them into its Sum:
+ * the same additions in the same order, so the same bits); and, when the loop stops at a bad element,
+ * the kernel's code for the bad argument.
+ */
+export class Tally {
+  readonly sum = new Sum();
+  inf = 0;
+  arg = 0;
+  /** Recording: the chunks' (hi, lo) pairs in order, not summed. */
+  parts: number[] | undefined;
+
+  add(hi: number, lo: number, inf: number): void {
+    if (this.parts) this.parts.push(hi, lo);
+    else {
+      this.sum.add(hi);
+      this.sum.add(lo);
+    }
+    this.inf |= inf;
+  }
+
+  reset(): void {
+    this.sum.reset();
+    this.inf = 0;
+    this.arg = 0;
+    if (this.parts) this.parts.length = 0;
+  }
+}
+
 /** Flags of the infinite losses a call produced: +Infinity, -Infinity. */
 export const POS_INF = 1;
 export const NEG_INF = 2;
