@@ -1,5 +1,6 @@
 export { expandSoftLabels, type HardLabels } from './expand.js';
 export { createKernel, type KernelOptions, simdSupported } from './kernel.js';
+export { createPool, type PoolOptions } from './pool.js';
 export { reference } from './reference/index.js';
 export type {
   Backend,
@@ -17,6 +18,8 @@ export type {
   IndexArray,
   KernelArray,
   LossOptions,
+  Pool,
+  PoolMode,
   Reduction,
   SoftmaxFamily,
   SoftmaxLoss,

@@ -81,17 +81,40 @@ function compile(simd: boolean): Promise<WebAssembly.Module> {
  * ```
  */
 export async function createKernel(options: KernelOptions = {}): Promise<Softxent> {
-  if (options === null || typeof options !== 'object') throw new TypeError('createKernel: options must be an object');
+  return (await openKernel('createKernel', options)).k;
+}
+
+/** A kernel and its insides: what a pool's calling thread uses besides the API. */
+export interface Opened {
+  readonly k: Softxent;
+  readonly w: Wasm;
+  /** The compiled build, which a pool posts to its workers. */
+  readonly module: WebAssembly.Module;
+}
+
+/** `createKernel` (fn: the caller's name, for messages), with its insides. */
+export async function openKernel(fn: string, options: KernelOptions): Promise<Opened> {
+  if (options === null || typeof options !== 'object') throw new TypeError(`${fn}: options must be an object`);
   const chunk = options.chunk ?? DEFAULT_CHUNK;
   if (!Number.isInteger(chunk) || chunk < 2 || chunk > 1 << 20 || chunk % 2 !== 0) {
-    throw new RangeError(`createKernel: chunk = ${chunk} is not an even integer in [2, 2^20]`);
+    throw new RangeError(`${fn}: chunk = ${chunk} is not an even integer in [2, 2^20]`);
   }
   const simd = (options.simd ?? true) ? simdSupported() : false;
-  const instance = await WebAssembly.instantiate(await compile(simd), {});
+  const module = await compile(simd);
+  return { ...(await instantiate(module, simd, chunk)), module };
+}
+
+/** A kernel over a new instance of a compiled build (a pool's worker gets the module posted). */
+export async function instantiate(
+  module: WebAssembly.Module,
+  simd: boolean,
+  chunk: number,
+): Promise<{ k: Softxent; w: Wasm }> {
+  const instance = await WebAssembly.instantiate(module, {});
   const ex = instance.exports as unknown as Exports;
   const heap = new Heap(ex.memory, ex.heapBase());
   const w: Wasm = { ex, arena: new Arena(heap, chunk, ex), res: ex.RES.value as number };
-  return {
+  const k: Softxent = {
     backend: simd ? 'wasm-simd' : 'wasm',
     memoryBytes: () => w.arena.bytes(),
     alloc: ((n: number, dtype?: Dtype) => heapAlloc(heap, allocLength(n), allocFloat32(dtype))) as Softxent['alloc'],
@@ -100,4 +123,5 @@ export async function createKernel(options: KernelOptions = {}): Promise<Softxen
     ...cbFamily(w),
     ...softmaxFamily(w),
   };
+  return { k, w };
 }

@@ -83,6 +83,9 @@ export interface FocalOptions extends LossOptions {
   alpha?: number | null;
 }
 
+/** T, or (`P` true: a pool's functions) a Promise of T. */
+export type Ret<P extends boolean, T> = P extends true ? Promise<T> : T;
+
 /** Options that select the overload returning per-sample losses. */
 type NoneOf<O> = O & { reduction: 'none' };
 /** Options that select the overload writing per-sample losses into the caller's `out`. */
@@ -91,7 +94,7 @@ type IntoOf<O, A> = O & { reduction: 'none'; out: A };
 type Scalar<O> = O & { reduction?: 'mean' | 'sum' };
 
 /** A binary loss over flat arrays of equal length N, prediction first: `bce`, `bceWithLogits`. */
-export interface BinaryLoss<O extends LossOptions = LossOptions> {
+export interface BinaryLoss<O extends LossOptions = LossOptions, P extends boolean = false> {
   /**
    * The per-sample losses, written into `options.out`.
    * @param pred - Probabilities in [0, 1] (`bce`) or logits, not NaN (`bceWithLogits`).
@@ -99,7 +102,7 @@ export interface BinaryLoss<O extends LossOptions = LossOptions> {
    * @param options - `reduction: 'none'`, `out` (one entry per sample, per row for multi-class) and the other options.
    * @returns `out` (a Float32Array `out` holds each value rounded once).
    */
-  <A extends FloatArray>(pred: FloatArray, targets: FloatArray, options: IntoOf<O, A>): A;
+  <A extends FloatArray>(pred: FloatArray, targets: FloatArray, options: IntoOf<O, A>): Ret<P, A>;
   /**
    * The per-sample losses.
    * @param pred - Probabilities in [0, 1] (`bce`) or logits, not NaN (`bceWithLogits`).
@@ -107,7 +110,7 @@ export interface BinaryLoss<O extends LossOptions = LossOptions> {
    * @param options - `reduction: 'none'` and the loss's other options.
    * @returns A new Float64Array of N losses.
    */
-  (pred: FloatArray, targets: FloatArray, options: NoneOf<O>): Float64Array;
+  (pred: FloatArray, targets: FloatArray, options: NoneOf<O>): Ret<P, Float64Array>;
   /**
    * The mean (default) or the sum of the losses.
    * @param pred - Probabilities in [0, 1] (`bce`) or logits, not NaN (`bceWithLogits`).
@@ -115,7 +118,7 @@ export interface BinaryLoss<O extends LossOptions = LossOptions> {
    * @param options - The loss's options; default { reduction: 'mean' }.
    * @returns The mean (NaN for N = 0) or the sum.
    */
-  (pred: FloatArray, targets: FloatArray, options?: Scalar<O>): number;
+  (pred: FloatArray, targets: FloatArray, options?: Scalar<O>): Ret<P, number>;
   /**
    * The loss, with a reduction known only at run time.
    * @param pred - Probabilities in [0, 1] (`bce`) or logits, not NaN (`bceWithLogits`).
@@ -123,11 +126,11 @@ export interface BinaryLoss<O extends LossOptions = LossOptions> {
    * @param options - The loss's options; default { reduction: 'mean' }.
    * @returns A number for 'mean' and 'sum'; for 'none', `out` or a new Float64Array.
    */
-  (pred: FloatArray, targets: FloatArray, options?: O): number | FloatArray;
+  (pred: FloatArray, targets: FloatArray, options?: O): Ret<P, number | FloatArray>;
 }
 
 /** A continuous-Bernoulli NLL over flat arrays of equal length N, observations first (PyTorch's order). */
-export interface CbLoss {
+export interface CbLoss<P extends boolean = false> {
   /**
    * The per-sample losses, written into `options.out`.
    * @param x - Observations in [0, 1].
@@ -135,7 +138,7 @@ export interface CbLoss {
    * @param options - `reduction: 'none'`, `out` (one entry per sample, per row for multi-class) and the other options.
    * @returns `out` (a Float32Array `out` holds each value rounded once).
    */
-  <A extends FloatArray>(x: FloatArray, pred: FloatArray, options: IntoOf<LossOptions, A>): A;
+  <A extends FloatArray>(x: FloatArray, pred: FloatArray, options: IntoOf<LossOptions, A>): Ret<P, A>;
   /**
    * The per-sample losses.
    * @param x - Observations in [0, 1].
@@ -143,7 +146,7 @@ export interface CbLoss {
    * @param options - `reduction: 'none'`, `weight`, `grad` (with respect to `pred`).
    * @returns A new Float64Array of N losses.
    */
-  (x: FloatArray, pred: FloatArray, options: NoneOf<LossOptions>): Float64Array;
+  (x: FloatArray, pred: FloatArray, options: NoneOf<LossOptions>): Ret<P, Float64Array>;
   /**
    * The mean (default) or the sum of the losses.
    * @param x - Observations in [0, 1].
@@ -151,7 +154,7 @@ export interface CbLoss {
    * @param options - `reduction`, `weight`, `grad` (with respect to `pred`); default { reduction: 'mean' }.
    * @returns The mean (NaN for N = 0) or the sum.
    */
-  (x: FloatArray, pred: FloatArray, options?: Scalar<LossOptions>): number;
+  (x: FloatArray, pred: FloatArray, options?: Scalar<LossOptions>): Ret<P, number>;
   /**
    * The loss, with a reduction known only at run time.
    * @param x - Observations in [0, 1].
@@ -159,7 +162,7 @@ export interface CbLoss {
    * @param options - `reduction`, `weight`, `grad` (with respect to `pred`); default { reduction: 'mean' }.
    * @returns A number for 'mean' and 'sum'; for 'none', `out` or a new Float64Array.
    */
-  (x: FloatArray, pred: FloatArray, options?: LossOptions): number | FloatArray;
+  (x: FloatArray, pred: FloatArray, options?: LossOptions): Ret<P, number | FloatArray>;
 }
 
 /** Options of `softmaxCrossEntropy`; `weight` is per row, `grad` has the logits' length. */
@@ -210,7 +213,7 @@ export interface EntropyOptions {
 }
 
 /** A multi-class loss over row-major [rows, classes] arrays: 'none' returns one loss per row. */
-export interface SoftmaxLoss {
+export interface SoftmaxLoss<P extends boolean = false> {
   /**
    * The per-row losses, written into `options.out`.
    * @param logits - Row-major [rows, classes] logits, not NaN (±Infinity allowed).
@@ -225,7 +228,7 @@ export interface SoftmaxLoss {
     targets: FloatArray | IndexArray,
     classes: number,
     options: IntoOf<SoftmaxOptions, A>,
-  ): A;
+  ): Ret<P, A>;
   /**
    * The per-row losses.
    * @param logits - Row-major [rows, classes] logits, not NaN (±Infinity allowed).
@@ -240,7 +243,7 @@ export interface SoftmaxLoss {
     targets: FloatArray | IndexArray,
     classes: number,
     options: NoneOf<SoftmaxOptions>,
-  ): Float64Array;
+  ): Ret<P, Float64Array>;
   /**
    * The mean over rows (default) or the sum of the row losses.
    * @param logits - Row-major [rows, classes] logits, not NaN (±Infinity allowed).
@@ -250,7 +253,12 @@ export interface SoftmaxLoss {
    * @param options - {@link SoftmaxOptions}; default { reduction: 'mean', mode: 'ce' }.
    * @returns The mean (NaN for no rows) or the sum.
    */
-  (logits: FloatArray, targets: FloatArray | IndexArray, classes: number, options?: Scalar<SoftmaxOptions>): number;
+  (
+    logits: FloatArray,
+    targets: FloatArray | IndexArray,
+    classes: number,
+    options?: Scalar<SoftmaxOptions>,
+  ): Ret<P, number>;
   /**
    * The loss, with a reduction known only at run time.
    * @param logits - Row-major [rows, classes] logits, not NaN (±Infinity allowed).
@@ -265,11 +273,11 @@ export interface SoftmaxLoss {
     targets: FloatArray | IndexArray,
     classes: number,
     options?: SoftmaxOptions,
-  ): number | FloatArray;
+  ): Ret<P, number | FloatArray>;
 }
 
 /** The entropy of each target row: 'none' returns one value per row. */
-export interface Entropy {
+export interface Entropy<P extends boolean = false> {
   /**
    * The per-row entropies, written into `options.out`.
    * @param targets - Row-major [rows, classes] target rows, finite and >= 0.
@@ -277,7 +285,7 @@ export interface Entropy {
    * @param options - `reduction: 'none'`, `out` (one entry per sample, per row for multi-class) and the other options.
    * @returns `out` (a Float32Array `out` holds each value rounded once).
    */
-  <A extends FloatArray>(targets: FloatArray, classes: number, options: IntoOf<EntropyOptions, A>): A;
+  <A extends FloatArray>(targets: FloatArray, classes: number, options: IntoOf<EntropyOptions, A>): Ret<P, A>;
   /**
    * The per-row entropies.
    * @param targets - Row-major [rows, classes] target rows, finite and >= 0.
@@ -285,7 +293,7 @@ export interface Entropy {
    * @param options - `reduction: 'none'` and the other {@link EntropyOptions}.
    * @returns A new Float64Array of `rows` values.
    */
-  (targets: FloatArray, classes: number, options: NoneOf<EntropyOptions>): Float64Array;
+  (targets: FloatArray, classes: number, options: NoneOf<EntropyOptions>): Ret<P, Float64Array>;
   /**
    * The mean over rows (default) or the sum of the entropies.
    * @param targets - Row-major [rows, classes] target rows, finite and >= 0.
@@ -293,7 +301,7 @@ export interface Entropy {
    * @param options - {@link EntropyOptions}; default { reduction: 'mean' }.
    * @returns The mean (NaN for no rows) or the sum.
    */
-  (targets: FloatArray, classes: number, options?: Scalar<EntropyOptions>): number;
+  (targets: FloatArray, classes: number, options?: Scalar<EntropyOptions>): Ret<P, number>;
   /**
    * The entropy, with a reduction known only at run time.
    * @param targets - Row-major [rows, classes] target rows, finite and >= 0.
@@ -301,7 +309,7 @@ export interface Entropy {
    * @param options - {@link EntropyOptions}; default { reduction: 'mean' }.
    * @returns A number for 'mean' and 'sum'; for 'none', `out` or a new Float64Array.
    */
-  (targets: FloatArray, classes: number, options?: EntropyOptions): number | FloatArray;
+  (targets: FloatArray, classes: number, options?: EntropyOptions): Ret<P, number | FloatArray>;
 }
 
 /** Multi-class soft-label cross-entropy, KL divergence and target entropy. */
@@ -369,18 +377,18 @@ export interface SoftmaxFamily {
  * @param out - Receives the results: x's length, may be x itself; default a new Float64Array.
  * @returns `out`, or the new array.
  */
-export interface Elementwise {
+export interface Elementwise<P extends boolean = false> {
   /**
    * The results in a new Float64Array.
    * @param x - The input, a Float64Array or Float32Array.
    */
-  (x: FloatArray): Float64Array;
+  (x: FloatArray): Ret<P, Float64Array>;
   /**
    * The results in `out` (a Float32Array receives each result rounded once, as Math.fround would).
    * @param x - The input, a Float64Array or Float32Array.
    * @param out - Receives the results: x's length, may be x itself.
    */
-  <O extends FloatArray>(x: FloatArray, out: O): O;
+  <O extends FloatArray>(x: FloatArray, out: O): Ret<P, O>;
 }
 
 /** The implementation behind a `Softxent`: WebAssembly with or without SIMD, or the TypeScript reference. */
@@ -589,4 +597,79 @@ export interface Softxent extends CbFamily, SoftmaxFamily {
    * finite and >= 0; alpha outside [0, 1].
    */
   sigmoidFocalLoss: BinaryLoss<FocalOptions>;
+}
+
+/** How a pool's workers see the caller's arrays: 'shared' memory, or copies posted to them. */
+export type PoolMode = 'shared' | 'copy';
+
+/**
+ * Every function of a kernel on several threads (`createPool()`): each returns a Promise of exactly the
+ * value, bits included, that `createKernel({ simd, chunk })` returns for the same arguments, whatever the
+ * number of threads, and rejects with exactly the error that kernel throws. Calls queue: one runs at a
+ * time, on every thread. Arrays passed to a call must not be modified until its Promise settles.
+ */
+export interface Pool {
+  /** Which build every thread runs. */
+  readonly backend: 'wasm-simd' | 'wasm';
+  /** Threads a large call runs on: the calling thread and `threads - 1` workers. */
+  readonly threads: number;
+  /**
+   * 'shared': workers read and write the caller's arrays through SharedArrayBuffer (Node; pages that are
+   * cross-origin isolated); 'copy': each call posts copies of the workers' shares (elsewhere). Same bits.
+   */
+  readonly mode: PoolMode;
+  /**
+   * A zero-filled array every worker reads and writes in place (SharedArrayBuffer-backed in 'shared'
+   * mode; an ordinary array in 'copy' mode): no copy through the calling thread.
+   * @param n - Number of elements: an integer in [0, 2^29].
+   * @param dtype - 'float64' (the default).
+   * @returns The array's handle; `free()` drops it.
+   * @throws {TypeError} n not a number; dtype neither 'float64' nor 'float32'.
+   * @throws {RangeError} n not an integer in [0, 2^29].
+   */
+  alloc(n: number, dtype?: 'float64'): KernelArray<Float64Array>;
+  /**
+   * `alloc` of float32.
+   * @param n - Number of elements: an integer in [0, 2^29].
+   * @param dtype - 'float32'.
+   * @returns The array's handle; `free()` drops it.
+   * @throws {TypeError} n not a number.
+   * @throws {RangeError} n not an integer in [0, 2^29].
+   */
+  alloc(n: number, dtype: 'float32'): KernelArray<Float32Array>;
+  /**
+   * Waits for the calls already made, then ends the workers; later calls reject.
+   * @returns A Promise settled when the workers are gone.
+   */
+  close(): Promise<void>;
+  /** {@link Softxent.log} on the pool. */
+  log: Elementwise<true>;
+  /** {@link Softxent.log1p} on the pool. */
+  log1p: Elementwise<true>;
+  /** {@link CbFamily.cbLogNorm} on the pool. */
+  cbLogNorm: Elementwise<true>;
+  /** {@link CbFamily.cbLogNormWithLogits} on the pool. */
+  cbLogNormWithLogits: Elementwise<true>;
+  /**
+   * {@link CbFamily.cbMean} on the pool.
+   * @param values - λ in [0, 1], or with `{ logits: true }` η, not NaN.
+   * @param options - `logits`: whether values are logits; default false.
+   * @param out - Receives the results; default a new Float64Array.
+   * @returns A Promise of `out`, or of the new array.
+   */
+  cbMean<O extends FloatArray = Float64Array>(values: FloatArray, options?: { logits?: boolean }, out?: O): Promise<O>;
+  /** {@link CbFamily.cbNll} on the pool. */
+  cbNll: CbLoss<true>;
+  /** {@link CbFamily.cbNllWithLogits} on the pool. */
+  cbNllWithLogits: CbLoss<true>;
+  /** {@link Softxent.bce} on the pool. */
+  bce: BinaryLoss<BceOptions, true>;
+  /** {@link Softxent.bceWithLogits} on the pool. */
+  bceWithLogits: BinaryLoss<BceWithLogitsOptions, true>;
+  /** {@link Softxent.sigmoidFocalLoss} on the pool. */
+  sigmoidFocalLoss: BinaryLoss<FocalOptions, true>;
+  /** {@link SoftmaxFamily.softmaxCrossEntropy} on the pool. */
+  softmaxCrossEntropy: SoftmaxLoss<true>;
+  /** {@link SoftmaxFamily.entropy} on the pool. */
+  entropy: Entropy<true>;
 }
