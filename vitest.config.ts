@@ -27,6 +27,40 @@ if (!hasChromium && !process.env.SOFTXENT_SKIP_WARNED) {
   process.on('exit', warn);
 }
 
+// Cross-origin isolation (what a page gets from these two headers): SharedArrayBuffer, so a pool's
+// 'shared' mode. The pool's tests run on a plain page ('copy' mode) and on an isolated one.
+const ISOLATED = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
+function browserProject(
+  name: string,
+  include: string[],
+  exclude: string[],
+  headers?: Record<string, string>,
+): TestProjectInlineConfiguration {
+  return {
+    extends: true,
+    ...(headers ? { server: { headers } } : {}),
+    test: {
+      name,
+      include,
+      exclude,
+      provide: { where: 'chromium' },
+      browser: {
+        enabled: true,
+        headless: true,
+        screenshotFailures: false,
+        provider: playwright({
+          launchOptions: {
+            executablePath: CHROMIUM,
+            args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+          },
+        }),
+        instances: [{ browser: 'chromium' as const }],
+      },
+    },
+  };
+}
+
 export default defineConfig({
   test: {
     testTimeout: 120_000,
@@ -35,32 +69,8 @@ export default defineConfig({
       { extends: true, test: { name: 'node', include: ['test/**/*.test.ts'], provide: { where: 'node' } } },
       ...(hasChromium
         ? [
-            <TestProjectInlineConfiguration>{
-              extends: true,
-              test: {
-                name: 'chromium',
-                include: ['test/**/*.test.ts'],
-                exclude: NODE_ONLY,
-                provide: { where: 'chromium' },
-                browser: {
-                  enabled: true,
-                  headless: true,
-                  screenshotFailures: false,
-                  provider: playwright({
-                    launchOptions: {
-                      executablePath: CHROMIUM,
-                      args: [
-                        '--no-sandbox',
-                        '--disable-gpu',
-                        '--disable-background-networking',
-                        '--disable-component-update',
-                      ],
-                    },
-                  }),
-                  instances: [{ browser: 'chromium' as const }],
-                },
-              },
-            },
+            browserProject('chromium', ['test/**/*.test.ts'], NODE_ONLY),
+            browserProject('chromium-isolated', ['test/pool.test.ts'], [], ISOLATED),
           ]
         : []),
     ],

@@ -86,7 +86,9 @@ export async function createKernel(options: KernelOptions = {}): Promise<Softxen
 
 /** A kernel and its insides: what a pool's calling thread uses besides the API. */
 export interface Opened {
+  /** The kernel's API. */
   readonly k: Softxent;
+  /** What its families run on. */
   readonly w: Wasm;
   /** The compiled build, which a pool posts to its workers. */
   readonly module: WebAssembly.Module;

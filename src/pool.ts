@@ -63,11 +63,11 @@ const isNode = typeof process !== 'undefined' && process.versions?.node !== unde
 export const COPY: unique symbol = Symbol('softxent pool copy mode');
 
 /**
- * Fault injection (tests): `pool[FAULT](i, how)` ends worker i as a crash would: 'terminate' kills it
- * ('exit' in Node; browsers report nothing, so the pool is told), 'message' sends it a message it does
- * not know, which it throws on (an 'error' event).
+ * For tests, `pool[PROBE]`: `fault(i, how)` ends worker i as a crash would ('terminate' kills it: 'exit'
+ * in Node, and browsers report nothing, so the pool is told; 'message' sends it a message it does not
+ * know, which it throws on: an 'error' event); `stageBytes()` is the bytes of every worker's stages.
  */
-export const FAULT: unique symbol = Symbol('softxent pool fault');
+export const PROBE: unique symbol = Symbol('softxent pool probe');
 
 /** A worker as the pool sees it, in Node or in a browser. */
 interface Endpoint {
@@ -83,6 +83,8 @@ interface Slot {
   dead: Error | undefined;
   /** The replies being waited for, in the order they will come. */
   waits: { resolve(r: Reply): void; reject(e: Error): void }[];
+  /** Starts so far: which worker is the slot's current one. */
+  gen: number;
   /** Two stages (one per round in flight) for the arrays a worker cannot see. */
   stage: [ArrayBufferLike | undefined, ArrayBufferLike | undefined];
 }
@@ -176,6 +178,7 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
     ep: undefined,
     dead: undefined,
     waits: [],
+    gen: 0,
     stage: [undefined, undefined],
   }));
   let closing = false;
@@ -184,8 +187,10 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
   const start = async (slot: Slot, i: number) => {
     slot.dead = undefined;
     slot.stage = [undefined, undefined];
+    // this worker's death only (a dead one's late 'exit' must not touch its successor)
+    const gen = ++slot.gen;
     slot.ep = await spawn(slot, (e) => {
-      if (closing || slot.dead) return;
+      if (closing || slot.gen !== gen || slot.dead) return;
       slot.dead = new Error(`softxent: pool worker ${i + 1} died: ${e.message}`);
       slot.ep = undefined;
       for (const wait of slot.waits.splice(0)) wait.reject(slot.dead);
@@ -345,8 +350,11 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
         staging += performance.now() - t1;
         // Balance: the caller's time (its share, and the stages) against the slowest worker's.
         if (!inPlace && done.length && cur.mine[1] > cur.mine[0]) {
+          // browsers' clocks are coarse (100 us on pages that are not cross-origin isolated): a share
+          // may time as 0, which says nothing
           const perCell = (mine * unit) / (cur.mine[1] - cur.mine[0]);
-          so = Math.max(1, Math.min(4 * sw, Math.round((busy - staging) / perCell)));
+          const fit = Math.round((busy - staging) / perCell);
+          if (perCell > 0 && Number.isFinite(fit)) so = Math.max(1, Math.min(4 * sw, fit));
         }
         cur = ahead;
       }
@@ -390,10 +398,13 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
     'softmaxCrossEntropy',
     'entropy',
   ];
-  const fault = (i: number, how: 'terminate' | 'message') => {
-    const ep = slots[i]?.ep;
-    if (how === 'terminate') return ep?.kill();
-    ep?.post({ type: 'fault' }, []);
+  const probe = {
+    fault: (i: number, how: 'terminate' | 'message') => {
+      const ep = slots[i]?.ep;
+      if (how === 'terminate') return ep?.kill();
+      ep?.post({ type: 'fault' }, []);
+    },
+    stageBytes: () => slots.reduce((a, s) => a + (s.stage[0]?.byteLength ?? 0) + (s.stage[1]?.byteLength ?? 0), 0),
   };
   const pool: Pool = {
     backend: k.backend as Pool['backend'],
@@ -423,5 +434,5 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
       'backend' | 'threads' | 'mode' | 'alloc' | 'close'
     >),
   };
-  return Object.defineProperty(pool, FAULT, { value: fault });
+  return Object.defineProperty(pool, PROBE, { value: probe });
 }

@@ -5,7 +5,7 @@
 import { describe, expect, inject, it } from 'vitest';
 
 const ROOT = new URL('../', import.meta.url);
-const PUBLIC = ['expand.ts', 'kernel.ts', 'reference/index.ts', 'types.ts'];
+const PUBLIC = ['expand.ts', 'kernel.ts', 'pool.ts', 'reference/index.ts', 'types.ts'];
 
 /**
  * The public lines of a module without a doc comment on the line before: exported declarations, and
