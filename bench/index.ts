@@ -16,6 +16,7 @@ import { asFloat32, type Data, inKernel, makeData, OPS, type Op } from './ops.js
 import { startup } from './startup.js';
 import { barChart } from './svg.js';
 import { loadTfjs, tfjsLabel } from './tfjs.js';
+import { POOL, POOL_ZC, THREADS_N, headline as threadsHeadline, report as threadsReport } from './threads.js';
 import { fmt, type Plan, progress, type Task, time } from './timing.js';
 
 const HELP = `npm run bench [-- options]
@@ -23,7 +24,8 @@ const HELP = `npm run bench [-- options]
 Default: the headline, about a minute after the build. Every op at N = 2^20: the plain JS loop a
 user would write, softxent's SIMD build through the copying API and on k.alloc arrays (zero-copy),
 each with float64 and float32 data, TF.js's float32 loss where it has the op; then the per-call
-time at N = 1, 16, 64, 1024; speedups, each issue target met or missed. A progress line per op on
+time at N = 1, 16, 64, 1024; then createPool on 2 threads against the kernel at N = 2^22;
+speedups, each issue target met or missed. A progress line per op on
 stderr; the tables on stdout; writes bench/results/latest.md and latest.svg.
 
   --full        the exhaustive report (about 5 minutes): N = 2^10 and 2^20 with the reference,
@@ -34,6 +36,8 @@ stderr; the tables on stdout; writes bench/results/latest.md and latest.svg.
   --rounds N    interleaved rounds per op (default 9; 7 with --full)
   --baseline DIR  also time another build's dist/ (e.g. main's before a change) through the
                 copying API, side by side: the 'baseline' column and its target
+  --threads     the threads report only (about 3 minutes): scaling over 1-4 threads with an Amdahl
+                fit, and the crossover size (also part of --full); prints it, writes no file
   --quick       one short round at small N, to check the script (figures meaningless, no file)
   --help        this text
 
@@ -46,6 +50,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string' },
     baseline: { type: 'string' },
     quick: { type: 'boolean', default: false },
+    threads: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -114,6 +119,24 @@ const TARGETS: Target[] = [
   { issue: 15, what: 'vs plain JS', col: SIMD, base: PLAIN, min: 3, n: BIG, ops: 15 },
   // the masked call at most 10% slower than the unmasked one (speedup >= 1/1.1)
   { issue: 15, what: 'masked vs unmasked (≤ 10% slower)', col: MASKED, base: SIMD, min: 1 / 1.1, n: BIG },
+  // 2 threads against 1: compute-heavy ops faster, the memory-light log no slower than 0.9x
+  ...[
+    [POOL, 1.5, /\+grad/, 'compute-heavy, ordinary arrays'],
+    [POOL_ZC, 1.7, /\+grad/, 'compute-heavy, pool.alloc arrays'],
+    [POOL, 0.9, /^log$/, 'memory-light, ordinary arrays'],
+    [POOL_ZC, 0.9, /^log$/, 'memory-light, pool.alloc arrays'],
+  ].map(
+    ([col, min, names, what]): Target => ({
+      issue: 16,
+      what: `${what}: 2 threads vs 1`,
+      col: col as string,
+      base: SIMD,
+      min: min as number,
+      n: THREADS_N,
+      ops: 16,
+      names: names as RegExp,
+    }),
+  ),
 ];
 
 /** Small batches, per call against the plain loop: N = 1 within 4x, N = 16 as fast, N = 64 1.5x faster. */
@@ -125,6 +148,13 @@ const SMALL_TARGETS: Target[] = [
 
 progress(`softxent bench: ${full ? 'full report' : 'headline'}, ${ops.length} op(s), ${PLAN.rounds} round(s)`);
 const simd = await createKernel();
+if (args.threads) {
+  console.log(
+    (await threadsReport(simd, quick ? 2 ** 16 : THREADS_N, { rounds: quick ? 1 : 5, calls: 3, ms: 0 })).join('\n'),
+  );
+  progress('done');
+  process.exit(0);
+}
 const kernels: [string, Softxent][] = full
   ? [
       ['reference', reference],
@@ -286,6 +316,30 @@ const sections = [
   '',
 ];
 
+/** The headline's threads table: createPool on 2 threads against the kernel (issue 16). */
+async function threadsSection(): Promise<string[]> {
+  if (args.op && !/^(cbNll\+grad|bceWithLogits\+grad|softmaxCE\+grad C=1024|log)$/i.test(args.op)) return [];
+  const n = quick ? 2 ** 16 : THREADS_N;
+  progress(`threads: createPool on 2 threads against the kernel at N = ${pow(n)}`);
+  const rows = await threadsHeadline(
+    simd,
+    n,
+    quick ? PLAN : { rounds: Math.min(rounds, 5), calls: 3, ms: 0 },
+    SIMD,
+    PLAIN,
+  );
+  return [
+    '## Threads',
+    '',
+    `createPool({ threads: 2 }) against the single-thread kernel (${SIMD}) at N = ${pow(n)}, ns per element`,
+    '(speedup over the plain JS loop); the targets compare the pool with the kernel. Ordinary arrays go through the calling',
+    "thread's copies to the worker; pool.alloc arrays are shared with it. Same chunk grid, same bits.",
+    '',
+    ...table(rows, [PLAIN, SIMD, POOL, POOL_ZC]),
+    '',
+  ];
+}
+
 progress(`small batches: per-call time at N = ${SMALL.join(', ')}`);
 const small = await run(
   SMALL,
@@ -308,6 +362,7 @@ sections.push(
     return `| ${r.op.name} | ${r.n} | ${fmt(r.ns[PLAIN] * r.n)} | ${cell(SIMD)} | ${cell(ZC)} | ${t ? `≥ ${t.min}x: ${check(r, t)}` : '-'} |`;
   }),
   '',
+  ...(await threadsSection()),
   `Targets met (${met.length} of ${met.length + missed.length}): ${met.join('; ') || 'none'}.`,
   '',
   `Targets missed (${missed.length}): ${missed.join('; ') || 'none'}.`,
@@ -315,6 +370,8 @@ sections.push(
 );
 
 if (full) {
+  progress('threads report: scaling over 1-4 threads, the crossover');
+  sections.push(await threadsReport(simd, THREADS_N, { rounds: 5, calls: 3, ms: 0 }).then((l) => l.join('\n')));
   progress('start-up and size: fresh Node processes and Chromium contexts');
   sections.push(await startup());
   sections.push(await chunkSweep(ops, quick ? PLAN : { rounds: 5, calls: 5, ms: 0 }));

@@ -16,6 +16,12 @@ import {
   binaryCall,
   elementError,
   isIndexArray,
+  K0,
+  K1,
+  K2,
+  K3,
+  K4,
+  K5,
   labelCall,
   type MultiCall,
   meanOptions,
@@ -51,37 +57,43 @@ export type Kind = Job['kind'];
 /** The functions a pool runs, by name. */
 export type PoolFn = MapFn | BinaryFn | 'softmaxCrossEntropy' | 'entropy';
 
-/** A job's array fields and whether each has one entry per row (else one per element); classWeight is whole. */
-const FIELDS: Record<Kind, readonly (readonly [string, boolean])[]> = {
+/**
+ * A job's array fields: whether each has one entry per row (else one per element), and its bit in the
+ * call's `kernel` mask (0: masks and labels, which kernels always copy); classWeight is whole.
+ */
+const FIELDS: Record<Kind, readonly (readonly [string, boolean, number])[]> = {
   binary: [
-    ['pred', false],
-    ['targets', false],
-    ['weight', false],
-    ['mask', false],
-    ['grad', false],
-    ['out', false],
+    ['pred', false, K0],
+    ['targets', false, K1],
+    ['weight', false, K2],
+    ['mask', false, 0],
+    ['grad', false, K3],
+    ['out', false, K4],
   ],
   multi: [
-    ['logits', false],
-    ['targets', false],
-    ['weight', true],
-    ['mask', true],
-    ['grad', false],
-    ['out', true],
+    ['logits', false, K0],
+    ['targets', false, K1],
+    ['weight', true, K2],
+    ['mask', true, 0],
+    ['grad', false, K4],
+    ['out', true, K5],
   ],
   label: [
-    ['logits', false],
-    ['labels', true],
-    ['weight', true],
-    ['mask', true],
-    ['grad', false],
-    ['out', true],
+    ['logits', false, K0],
+    ['labels', true, 0],
+    ['weight', true, K2],
+    ['mask', true, 0],
+    ['grad', false, K4],
+    ['out', true, K5],
   ],
   map: [
-    ['x', false],
-    ['out', false],
+    ['x', false, K0],
+    ['out', false, K1],
   ],
 };
+
+/** The bit of a job's field in its call's `kernel` mask. */
+export const bitOf = (kind: Kind, field: string): number => FIELDS[kind].find(([f]) => f === field)?.[2] ?? 0;
 
 /** The fields a call writes. */
 export const isOutput = (field: string): boolean => field === 'grad' || field === 'out';
@@ -230,7 +242,10 @@ export function typeName(a: Typed): TypeName {
   throw new TypeError('softxent: unreachable: an array of no known type reached a pool');
 }
 
-/** An array of a share: n elements of type t at byte o of buffer b (a caller's shared array) or of the stage. */
+/**
+ * An array of a share: n elements of type t at byte o of buffer b (a caller's shared array), or of the
+ * request's stage, or (neither) of the worker's own memory, where the caller wrote it.
+ */
 export interface Desc {
   readonly t: TypeName;
   readonly b?: ArrayBufferLike;
@@ -240,6 +255,8 @@ export interface Desc {
 
 export type Request =
   | { readonly type: 'init'; readonly module: WebAssembly.Module; readonly simd: boolean; readonly chunk: number }
+  /** Two stages of `bytes` each in the worker's (shared) memory, in place of any before. */
+  | { readonly type: 'stage'; readonly bytes: number }
   | {
       readonly type: 'run';
       readonly id: number;
@@ -247,12 +264,14 @@ export type Request =
       /** The share's call without its arrays. */
       readonly c: Record<string, unknown>;
       readonly arrays: Record<string, Desc>;
-      /** The share's copied arrays: shared, or (mode 'copy') transferred there and back. */
+      /** Mode 'copy': the share's copied arrays, transferred there and back. */
       readonly stage: ArrayBufferLike | undefined;
     };
 
 export type Reply =
   | { readonly type: 'ready' }
+  /** The worker's memory and its stages' byte addresses. */
+  | { readonly type: 'staged'; readonly buffer: SharedArrayBuffer; readonly at: readonly [number, number] }
   | { readonly type: 'fail'; readonly id?: number; readonly message: string }
   | {
       readonly type: 'done';

@@ -52,15 +52,84 @@ async function bytesOf(url: URL): Promise<ArrayBuffer | Uint8Array> {
   return res.arrayBuffer();
 }
 
+const urlOf = (simd: boolean) =>
+  simd ? new URL('../build/softxent.simd.wasm', import.meta.url) : new URL('../build/softxent.wasm', import.meta.url);
+
 function compile(simd: boolean): Promise<WebAssembly.Module> {
   let m = compiled.get(simd);
   if (!m) {
-    const url = simd
-      ? new URL('../build/softxent.simd.wasm', import.meta.url)
-      : new URL('../build/softxent.wasm', import.meta.url);
-    m = bytesOf(url).then((b) => WebAssembly.compile(b as BufferSource));
+    m = bytesOf(urlOf(simd)).then((b) => WebAssembly.compile(b as BufferSource));
     m.catch(() => compiled.delete(simd));
     compiled.set(simd, m);
+  }
+  return m;
+}
+
+/** Pages of 64 KiB a shared memory may grow to: 1 GiB, far above a pool worker's bounded needs. */
+const SHARED_PAGES = 16384;
+
+const LEB_MORE = 0x80;
+
+/** An unsigned LEB128 at bytes[i]: its value and the index after it. */
+function leb(bytes: Uint8Array, i: number): [number, number] {
+  let v = 0;
+  let shift = 0;
+  let b: number;
+  do {
+    b = bytes[i++];
+    v += (b & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (b & LEB_MORE);
+  return [v, i];
+}
+
+function toLeb(v: number): number[] {
+  const out: number[] = [];
+  do {
+    const b = v % 128;
+    v = Math.floor(v / 128);
+    out.push(v ? b | LEB_MORE : b);
+  } while (v);
+  return out;
+}
+
+/**
+ * The module's bytes with its memory declared shared, growing to at most `pages`: the memory section
+ * (id 5: one memory, limits flags 3 = shared with a maximum) rewritten, every other byte kept, so the
+ * code is the same code. A pool's workers run it: the calling thread writes their shares into their
+ * memories, where their kernels read and write them in place.
+ */
+export function sharedMemory(bytes: Uint8Array, pages = SHARED_PAGES): Uint8Array {
+  let i = 8; // magic and version
+  while (i < bytes.length) {
+    const id = bytes[i];
+    const [size, at] = leb(bytes, i + 1);
+    if (id === 5) {
+      const [count, lim] = leb(bytes, at);
+      const [min] = leb(bytes, lim + 1);
+      if (count !== 1 || min > pages) throw new Error('softxent: unreachable: an unexpected memory section');
+      const body = [1, 3, ...toLeb(min), ...toLeb(pages)];
+      const section = Uint8Array.from([5, ...toLeb(body.length), ...body]);
+      const out = new Uint8Array(bytes.length - (at + size - i) + section.length);
+      out.set(bytes.subarray(0, i));
+      out.set(section, i);
+      out.set(bytes.subarray(at + size), i + section.length);
+      return out;
+    }
+    i = at + size;
+  }
+  throw new Error('softxent: unreachable: a module without a memory section');
+}
+
+const compiledShared = new Map<boolean, Promise<WebAssembly.Module>>();
+
+/** A build with a shared memory (`sharedMemory`), compiled once. */
+export function compileShared(simd: boolean): Promise<WebAssembly.Module> {
+  let m = compiledShared.get(simd);
+  if (!m) {
+    m = bytesOf(urlOf(simd)).then((b) => WebAssembly.compile(sharedMemory(new Uint8Array(b)) as BufferSource));
+    m.catch(() => compiledShared.delete(simd));
+    compiledShared.set(simd, m);
   }
   return m;
 }
@@ -103,7 +172,8 @@ export async function openKernel(fn: string, options: KernelOptions): Promise<Op
   }
   const simd = (options.simd ?? true) ? simdSupported() : false;
   const module = await compile(simd);
-  return { ...(await instantiate(module, simd, chunk)), module };
+  const { k, w } = await instantiate(module, simd, chunk);
+  return { k, w, module };
 }
 
 /** A kernel over a new instance of a compiled build (a pool's worker gets the module posted). */
@@ -111,7 +181,7 @@ export async function instantiate(
   module: WebAssembly.Module,
   simd: boolean,
   chunk: number,
-): Promise<{ k: Softxent; w: Wasm }> {
+): Promise<{ k: Softxent; w: Wasm; heap: Heap }> {
   const instance = await WebAssembly.instantiate(module, {});
   const ex = instance.exports as unknown as Exports;
   const heap = new Heap(ex.memory, ex.heapBase());
@@ -125,5 +195,5 @@ export async function instantiate(
     ...cbFamily(w),
     ...softmaxFamily(w),
   };
-  return { k, w };
+  return { k, w, heap };
 }

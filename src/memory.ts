@@ -12,8 +12,14 @@ const ALIGN = 64;
 // finds it with one property lookup).
 const HEAP = Symbol('softxent heap');
 
+/** The heaps of buffers that take no property: a shared memory's (a pool worker's). */
+const untagged = new WeakMap<ArrayBufferLike, Heap>();
+
 /** Marks `b` as the current buffer of `heap`'s memory. */
-const tag = (b: ArrayBuffer, heap: Heap) => Object.defineProperty(b, HEAP, { value: heap });
+function tag(b: ArrayBuffer, heap: Heap): void {
+  if (Object.isExtensible(b)) Object.defineProperty(b, HEAP, { value: heap });
+  else untagged.set(b, heap);
+}
 
 const up = (v: number) => Math.ceil(v / ALIGN) * ALIGN;
 
@@ -124,7 +130,7 @@ export class Heap {
 }
 
 /** The heap whose memory's current buffer is `b`, if any. */
-export const heapOf = (b: ArrayBufferLike): Heap | undefined => (b as { [HEAP]?: Heap })[HEAP];
+export const heapOf = (b: ArrayBufferLike): Heap | undefined => (b as { [HEAP]?: Heap })[HEAP] ?? untagged.get(b);
 
 /** Whether a view's buffer is detached (transferred, or a WebAssembly memory that has grown). */
 export function detached(a: FloatArray): boolean {

@@ -26,7 +26,7 @@ import {
   type Typed,
   typeName,
 } from './jobs.js';
-import { type KernelOptions, openKernel } from './kernel.js';
+import { compileShared, type KernelOptions, openKernel } from './kernel.js';
 import { Block } from './memory.js';
 import { Tally } from './sum.js';
 import type { Dtype, FloatArray, Pool, PoolMode } from './types.js';
@@ -62,6 +62,9 @@ const isNode = typeof process !== 'undefined' && process.versions?.node !== unde
 /** Forces 'copy' mode (tests of the fallback where SharedArrayBuffer exists). */
 export const COPY: unique symbol = Symbol('softxent pool copy mode');
 
+/** Overrides MIN_PARALLEL (the bench's crossover measurement). */
+export const SPLIT: unique symbol = Symbol('softxent pool split size');
+
 /**
  * For tests, `pool[PROBE]`: `fault(i, how)` ends worker i as a crash would ('terminate' kills it: 'exit'
  * in Node, and browsers report nothing, so the pool is told; 'message' sends it a message it does not
@@ -85,8 +88,10 @@ interface Slot {
   waits: { resolve(r: Reply): void; reject(e: Error): void }[];
   /** Starts so far: which worker is the slot's current one. */
   gen: number;
-  /** Two stages (one per round in flight) for the arrays a worker cannot see. */
-  stage: [ArrayBufferLike | undefined, ArrayBufferLike | undefined];
+  /** Mode 'copy': two stages (one per round in flight), transferred to the worker and back. */
+  stage: [ArrayBuffer | undefined, ArrayBuffer | undefined];
+  /** Mode 'shared': the worker's memory, its two stages' addresses and their size. */
+  mem: { buffer: SharedArrayBuffer; at: readonly [number, number]; bytes: number } | undefined;
 }
 
 async function spawn(slot: Slot, onDeath: (e: Error) => void): Promise<Endpoint> {
@@ -180,13 +185,18 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
     waits: [],
     gen: 0,
     stage: [undefined, undefined],
+    mem: undefined,
   }));
   let closing = false;
+  // 'shared': workers run the build with a shared memory, which the calling thread writes shares into
+  const workerModule = mode === 'shared' && threads > 1 ? await compileShared(simd) : module;
+  const least = (options as { [SPLIT]?: number })[SPLIT] ?? MIN_PARALLEL;
 
   /** Starts a slot's worker and its kernel. */
   const start = async (slot: Slot, i: number) => {
     slot.dead = undefined;
     slot.stage = [undefined, undefined];
+    slot.mem = undefined;
     // this worker's death only (a dead one's late 'exit' must not touch its successor)
     const gen = ++slot.gen;
     slot.ep = await spawn(slot, (e) => {
@@ -196,7 +206,9 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
       for (const wait of slot.waits.splice(0)) wait.reject(slot.dead);
     });
     slot.ep.hold(true);
-    const r = await request(slot, { type: 'init', module, simd, chunk }).finally(() => slot.ep?.hold(false));
+    const r = await request(slot, { type: 'init', module: workerModule, simd, chunk }).finally(() =>
+      slot.ep?.hold(false),
+    );
     if (r.type !== 'ready') {
       const e = new Error(`softxent: pool worker ${i + 1} did not start: ${r.type === 'fail' ? r.message : r.type}`);
       slot.dead = e;
@@ -218,6 +230,8 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
     readonly from: number;
     readonly parity: number;
     readonly back: [user: Typed, at: number][];
+    /** Mode 'shared': the worker's memory the outputs are in. */
+    readonly mem: SharedArrayBuffer | undefined;
     readonly reply: Promise<Reply>;
   }
 
@@ -235,35 +249,35 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
         bytes += (a.byteLength + 7) & ~7;
       }
     }
-    let stage = slot.stage[parity];
     const back: [Typed, number][] = [];
-    if (staged.length) {
-      if (!stage || stage.byteLength < bytes) {
-        stage = mode === 'shared' ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
-        slot.stage[parity] = stage;
-      }
-      let o = 0;
-      for (const [f, a] of staged) {
-        const t = typeName(a);
-        if (isOutput(f)) back.push([a, o]);
-        else new TYPES[t](stage as ArrayBuffer, o, a.length).set(a as never);
-        arrays[f] = { t, o, n: a.length };
-        o += (a.byteLength + 7) & ~7;
-      }
+    // 'shared': into the worker's memory (the stages were sized before the rounds); 'copy': a buffer
+    let stage: ArrayBuffer | undefined;
+    let base = 0;
+    if (staged.length && slot.mem) {
+      stage = slot.mem.buffer as unknown as ArrayBuffer;
+      base = slot.mem.at[parity];
+    } else if (staged.length) {
+      stage = slot.stage[parity];
+      if (!stage || stage.byteLength < bytes) stage = new ArrayBuffer(bytes);
+      slot.stage[parity] = undefined;
+    }
+    let o = base;
+    for (const [f, a] of staged) {
+      const t = typeName(a);
+      if (isOutput(f)) back.push([a, o]);
+      else new TYPES[t](stage as ArrayBuffer, o, a.length).set(a as never);
+      arrays[f] = { t, o, n: a.length };
+      o += (a.byteLength + 7) & ~7;
     }
     const c: Record<string, unknown> = { ...share.c };
     for (const [f] of arraysOf(share)) delete c[f];
     const cw = (c as { classWeight?: FloatArray }).classWeight;
     if (cw) c.classWeight = cw.slice();
     // 'copy': the stage travels to the worker and back with the reply
-    const moved = staged.length && mode === 'copy' ? [stage as ArrayBuffer] : [];
-    if (moved.length) slot.stage[parity] = undefined;
-    const reply = request(
-      slot,
-      { type: 'run', id, kind: job.kind, c, arrays, stage: staged.length ? stage : undefined },
-      moved,
-    );
-    return { slot, from, parity, back, reply };
+    const moved = stage && !slot.mem ? stage : undefined;
+    const m: Request = { type: 'run', id, kind: job.kind, c, arrays, stage: moved };
+    const reply = request(slot, m, moved ? [moved] : []);
+    return { slot, from, parity, back, mem: slot.mem?.buffer, reply };
   };
 
   const total = new Tally();
@@ -278,6 +292,16 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
    * round's times so that it finishes with the workers (the split never changes a bit).
    */
   const spread = async (job: Job): Promise<number | FloatArray> => {
+    // Node: the workers keep the process alive while a call waits for them
+    for (const s of slots) s.ep?.hold(true);
+    try {
+      return await rounds(job);
+    } finally {
+      for (const s of slots) s.ep?.hold(false);
+    }
+  };
+
+  const rounds = async (job: Job): Promise<number | FloatArray> => {
     for (let i = 0; i < slots.length; i++) if (!slots[i].ep) await start(slots[i], i);
     const rows = job.c.n;
     const unit = cellRows(job, chunk);
@@ -287,6 +311,22 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
     const inPlace = mode === 'shared' && arraysOf(job).every(([, a]) => a.buffer instanceof SharedArrayBuffer);
     // cells per worker share: all at once in place, else bounded by the stages
     const sw = Math.min(Math.ceil(cells / (W + 1)), inPlace ? cells : Math.max(1, Math.floor((ROUND * chunk) / width)));
+    if (mode === 'shared' && !inPlace) {
+      // stages in each worker's memory for a share of sw cells
+      const share = Math.min(rows, sw * unit);
+      let bytes = 0;
+      for (const [, a, perRow] of arraysOf(job)) {
+        if (!(a.buffer instanceof SharedArrayBuffer)) {
+          bytes += (share * (perRow ? 1 : width / unit) * a.BYTES_PER_ELEMENT + 7) & ~7;
+        }
+      }
+      for (const slot of slots) {
+        if (slot.mem && slot.mem.bytes >= bytes) continue;
+        const r = await request(slot, { type: 'stage', bytes });
+        if (r.type !== 'staged') throw new Error('softxent: unreachable: a pool worker did not stage');
+        slot.mem = { buffer: r.buffer, at: r.at, bytes };
+      }
+    }
     let so = sw;
     let next = 0;
     let parity = 0;
@@ -311,55 +351,50 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
     };
     const settle = (r: ReturnType<typeof plan>) => Promise.allSettled(r ? r.sent.map((s) => s.reply) : []);
     total.reset();
-    for (const s of slots) s.ep?.hold(true);
     let cur = plan();
-    try {
-      while (cur) {
-        staging = 0;
-        const ahead = plan();
-        own.reset();
-        const t0 = performance.now();
-        const at = runJob(w, shareOf(job, cur.mine[0], cur.mine[1]), own);
-        const mine = performance.now() - t0;
-        const done = await settle(cur);
-        const fault = done.find((d) => d.status === 'rejected');
-        if (fault || at >= 0) await settle(ahead);
-        if (fault) throw (fault as PromiseRejectedResult).reason;
-        if (at >= 0) throw jobError(job, own.arg, indexIn(job, own.arg, at, cur.mine[0]));
-        const p = own.parts as number[];
-        for (let i = 0; i < p.length; i += 2) total.add(p[i], p[i + 1], 0);
-        total.inf |= own.inf;
-        const t1 = performance.now();
-        let busy = 0;
-        for (let k = 0; k < done.length; k++) {
-          const sent = cur.sent[k];
-          const r = (done[k] as PromiseFulfilledResult<Reply>).value;
-          if (r.type === 'done' && r.stage) sent.slot.stage[sent.parity] = r.stage;
-          if (r.type !== 'done' || r.at >= 0) await settle(ahead);
-          if (r.type === 'fail')
-            throw new Error(`softxent: pool worker ${slots.indexOf(sent.slot) + 1} failed: ${r.message}`);
-          if (r.type !== 'done' || r.id !== cur.id)
-            throw new Error('softxent: unreachable: a pool worker answered out of turn');
-          if (r.at >= 0) throw jobError(job, r.arg, indexIn(job, r.arg, r.at, sent.from));
-          for (let i = 0; i < r.parts.length; i += 2) total.add(r.parts[i], r.parts[i + 1], 0);
-          total.inf |= r.inf;
-          const stage = sent.slot.stage[sent.parity] as ArrayBuffer;
-          for (const [user, o] of sent.back) user.set(new TYPES[typeName(user)](stage, o, user.length) as never);
-          busy = Math.max(busy, r.ms);
-        }
-        staging += performance.now() - t1;
-        // Balance: the caller's time (its share, and the stages) against the slowest worker's.
-        if (!inPlace && done.length && cur.mine[1] > cur.mine[0]) {
-          // browsers' clocks are coarse (100 us on pages that are not cross-origin isolated): a share
-          // may time as 0, which says nothing
-          const perCell = (mine * unit) / (cur.mine[1] - cur.mine[0]);
-          const fit = Math.round((busy - staging) / perCell);
-          if (perCell > 0 && Number.isFinite(fit)) so = Math.max(1, Math.min(4 * sw, fit));
-        }
-        cur = ahead;
+    while (cur) {
+      staging = 0;
+      const ahead = plan();
+      own.reset();
+      const t0 = performance.now();
+      const at = runJob(w, shareOf(job, cur.mine[0], cur.mine[1]), own);
+      const mine = performance.now() - t0;
+      const done = await settle(cur);
+      const fault = done.find((d) => d.status === 'rejected');
+      if (fault || at >= 0) await settle(ahead);
+      if (fault) throw (fault as PromiseRejectedResult).reason;
+      if (at >= 0) throw jobError(job, own.arg, indexIn(job, own.arg, at, cur.mine[0]));
+      const p = own.parts as number[];
+      for (let i = 0; i < p.length; i += 2) total.add(p[i], p[i + 1], 0);
+      total.inf |= own.inf;
+      const t1 = performance.now();
+      let busy = 0;
+      for (let k = 0; k < done.length; k++) {
+        const sent = cur.sent[k];
+        const r = (done[k] as PromiseFulfilledResult<Reply>).value;
+        if (r.type === 'done' && r.stage) sent.slot.stage[sent.parity] = r.stage;
+        if (r.type !== 'done' || r.at >= 0) await settle(ahead);
+        if (r.type === 'fail')
+          throw new Error(`softxent: pool worker ${slots.indexOf(sent.slot) + 1} failed: ${r.message}`);
+        if (r.type !== 'done' || r.id !== cur.id)
+          throw new Error('softxent: unreachable: a pool worker answered out of turn');
+        if (r.at >= 0) throw jobError(job, r.arg, indexIn(job, r.arg, r.at, sent.from));
+        for (let i = 0; i < r.parts.length; i += 2) total.add(r.parts[i], r.parts[i + 1], 0);
+        total.inf |= r.inf;
+        const stage = (sent.mem ?? sent.slot.stage[sent.parity]) as ArrayBuffer;
+        for (const [user, o] of sent.back) user.set(new TYPES[typeName(user)](stage, o, user.length) as never);
+        busy = Math.max(busy, r.ms);
       }
-    } finally {
-      for (const s of slots) s.ep?.hold(false);
+      staging += performance.now() - t1;
+      // Balance: the caller's time (its share, and the stages) against the slowest worker's.
+      if (!inPlace && done.length && cur.mine[1] > cur.mine[0]) {
+        // browsers' clocks are coarse (100 us on pages that are not cross-origin isolated): a share
+        // may time as 0, which says nothing
+        const perCell = (mine * unit) / (cur.mine[1] - cur.mine[0]);
+        const fit = Math.round((busy - staging) / perCell);
+        if (perCell > 0 && Number.isFinite(fit)) so = Math.max(1, Math.min(4 * sw, fit));
+      }
+      cur = ahead;
     }
     return resultOf(job, total);
   };
@@ -367,7 +402,7 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
   const exec = (fn: PoolFn, args: unknown[]) => {
     const n = (args[0] as { length?: unknown } | undefined)?.length;
     const kernel = k[fn] as (...a: unknown[]) => unknown;
-    if (!slots.length || typeof n !== 'number' || n < MIN_PARALLEL) return kernel(...args);
+    if (!slots.length || typeof n !== 'number' || n < least) return kernel(...args);
     const job = makeJob(w, fn, args);
     // rows too wide for the kernel: the kernel hands them to the reference
     return job ? spread(job) : kernel(...args);
@@ -404,7 +439,11 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
       if (how === 'terminate') return ep?.kill();
       ep?.post({ type: 'fault' }, []);
     },
-    stageBytes: () => slots.reduce((a, s) => a + (s.stage[0]?.byteLength ?? 0) + (s.stage[1]?.byteLength ?? 0), 0),
+    stageBytes: () =>
+      slots.reduce(
+        (a, s) => a + 2 * (s.mem?.bytes ?? 0) + (s.stage[0]?.byteLength ?? 0) + (s.stage[1]?.byteLength ?? 0),
+        0,
+      ),
   };
   const pool: Pool = {
     backend: k.backend as Pool['backend'],

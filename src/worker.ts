@@ -2,14 +2,19 @@
 // private kernel over the compiled module the pool posts, running the shares it is sent with the
 // kernel's own loops and answering with each chunk's partial sums. A message it does not know is a
 // fault: it throws, uncaught, and the pool sees the worker fail.
-import { type Desc, type Job, type Reply, type Request, runJob, TYPES } from './jobs.js';
+import { rowGrid } from './arena.js';
+import { bitOf, type Desc, type Job, type Reply, type Request, runJob, TYPES } from './jobs.js';
 import { instantiate } from './kernel.js';
+import type { Heap } from './memory.js';
 import { Tally } from './sum.js';
 import type { Wasm } from './wasm.js';
 
 type Post = (r: Reply, transfer: Transferable[]) => void;
 
 let w: Wasm | undefined;
+let heap: Heap | undefined;
+/** The stages the caller writes shares into (shared memory): two blocks. */
+let stages: number[] = [];
 const t = new Tally();
 t.parts = [];
 
@@ -19,12 +24,19 @@ function run(m: Extract<Request, { type: 'run' }>, post: Post): void {
   try {
     if (!w) throw new Error('softxent worker: run before init');
     const t0 = performance.now();
+    const c = m.c as { classes?: number; distill?: boolean };
+    // wide rows widen the slots, which may grow the memory: first, so that views of it stay current
+    if (m.kind === 'multi' || m.kind === 'label')
+      w.arena.fit(rowGrid(w.arena.chunk, c.classes as number, !!c.distill)[0]);
     const views: Record<string, unknown> = {};
+    let kernel = 0;
     for (const [f, d] of Object.entries(m.arrays) as [string, Desc][]) {
-      views[f] = new TYPES[d.t]((d.b ?? m.stage) as ArrayBuffer, d.o, d.n);
+      const own = !d.b && !m.stage;
+      views[f] = new TYPES[d.t]((d.b ?? m.stage ?? heap?.buffer) as ArrayBuffer, d.o, d.n);
+      // in this kernel's memory: read and written in place
+      if (own) kernel |= bitOf(m.kind, f);
     }
-    // no array of a share lives in this kernel's memory
-    const job = { kind: m.kind, c: { ...m.c, ...views, kernel: 0 } } as unknown as Job;
+    const job = { kind: m.kind, c: { ...m.c, ...views, kernel } } as unknown as Job;
     t.reset();
     const at = runJob(w, job, t);
     const parts = new Float64Array(t.parts as number[]);
@@ -44,10 +56,18 @@ function onMessage(m: Request, post: Post): void {
     run(m, post);
     return;
   }
+  if (m.type === 'stage') {
+    const h = heap as Heap;
+    for (const at of stages) h.release(at);
+    stages = [h.alloc(m.bytes), h.alloc(m.bytes)];
+    post({ type: 'staged', buffer: h.buffer as unknown as SharedArrayBuffer, at: [stages[0], stages[1]] }, []);
+    return;
+  }
   if (m.type === 'init') {
     instantiate(m.module, m.simd, m.chunk).then(
       (k) => {
         w = k.w;
+        heap = k.heap;
         post({ type: 'ready' }, []);
       },
       (e) => post({ type: 'fail', message: messageOf(e) }, []),
