@@ -10,6 +10,7 @@
 import {
   arraysOf,
   cellRows,
+  classesOf,
   type Desc,
   indexIn,
   isOutput,
@@ -57,6 +58,36 @@ const ROUND = 16;
 
 const MAX_DEFAULT = 16;
 
+/**
+ * Once in this many calls of a kind and size (times the square of how much slower it was), the slower
+ * way is measured afresh.
+ */
+const RELEARN = 16;
+
+/**
+ * What a pool measured of a kind and size of call: ms per cell split over the threads and on the
+ * calling thread alone (smoothed; NaN until measured).
+ */
+interface Learned {
+  split: number;
+  alone: number;
+  /** Calls decided by the measurements: every RELEARN-th takes the slower way, to measure it afresh. */
+  calls: number;
+  /** The caller's share per worker share in the last round: the next call starts balanced. */
+  ratio: number;
+  /** The last split's ms (a worker restart or new stages left out: one-time costs). */
+  last: number;
+}
+
+/** A smoothed time: the new one weighs 30% (the machine's speed drifts; a call can be unlucky). */
+const smooth = (old: number, v: number) => (Number.isNaN(old) ? v : 0.7 * old + 0.3 * v);
+
+/** A kind of call: the function, classes, and each array's field, bytes per element and sharing. */
+const signature = (fn: string, job: Job) =>
+  `${fn}|${classesOf(job)}|${arraysOf(job)
+    .map(([f, a]) => `${f}${a.BYTES_PER_ELEMENT}${a.buffer instanceof SharedArrayBuffer ? 's' : ''}`)
+    .join(',')}`;
+
 const isNode = typeof process !== 'undefined' && process.versions?.node !== undefined && typeof window === 'undefined';
 
 /** Forces 'copy' mode (tests of the fallback where SharedArrayBuffer exists). */
@@ -68,7 +99,8 @@ export const SPLIT: unique symbol = Symbol('softxent pool split size');
 /**
  * For tests, `pool[PROBE]`: `fault(i, how)` ends worker i as a crash would ('terminate' kills it: 'exit'
  * in Node, and browsers report nothing, so the pool is told; 'message' sends it a message it does not
- * know, which it throws on: an 'error' event); `stageBytes()` is the bytes of every worker's stages.
+ * know, which it throws on: an 'error' event); `stageBytes()` is the bytes of every worker's stages;
+ * `learned()` what the pool learned of each kind of call.
  */
 export const PROBE: unique symbol = Symbol('softxent pool probe');
 
@@ -98,7 +130,11 @@ async function spawn(slot: Slot, onDeath: (e: Error) => void): Promise<Endpoint>
   const onMessage = (r: Reply) => slot.waits.shift()?.resolve(r);
   if (isNode) {
     const { Worker } = await import(/* @vite-ignore */ 'node:worker_threads');
-    const wk = new Worker(new URL('./worker.js', import.meta.url));
+    // from the TypeScript source (tests, tsx), the built worker: Node runs no TypeScript in a worker
+    const source = import.meta.url.endsWith('.ts');
+    const wk = new Worker(
+      source ? new URL('../dist/worker.js', import.meta.url) : new URL('./worker.js', import.meta.url),
+    );
     wk.on('message', onMessage);
     wk.on('error', (e) => onDeath(e instanceof Error ? e : new Error(String(e))));
     wk.on('exit', (code) => onDeath(new Error(`exited with code ${code}`)));
@@ -190,7 +226,9 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
   let closing = false;
   // 'shared': workers run the build with a shared memory, which the calling thread writes shares into
   const workerModule = mode === 'shared' && threads > 1 ? await compileShared(simd) : module;
-  const least = (options as { [SPLIT]?: number })[SPLIT] ?? MIN_PARALLEL;
+  const forced = (options as { [SPLIT]?: number })[SPLIT];
+  const least = forced ?? MIN_PARALLEL;
+  const learned = new Map<string, Learned>();
 
   /** Starts a slot's worker and its kernel. */
   const start = async (slot: Slot, i: number) => {
@@ -291,17 +329,17 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
    * this one, so workers never wait for the caller's copies; the caller's share is sized from the last
    * round's times so that it finishes with the workers (the split never changes a bit).
    */
-  const spread = async (job: Job): Promise<number | FloatArray> => {
+  const spread = async (job: Job, key: string): Promise<number | FloatArray> => {
     // Node: the workers keep the process alive while a call waits for them
     for (const s of slots) s.ep?.hold(true);
     try {
-      return await rounds(job);
+      return await rounds(job, key);
     } finally {
       for (const s of slots) s.ep?.hold(false);
     }
   };
 
-  const rounds = async (job: Job): Promise<number | FloatArray> => {
+  const rounds = async (job: Job, key: string): Promise<number | FloatArray> => {
     for (let i = 0; i < slots.length; i++) if (!slots[i].ep) await start(slots[i], i);
     const rows = job.c.n;
     const unit = cellRows(job, chunk);
@@ -327,10 +365,14 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
         slot.mem = { buffer: r.buffer, at: r.at, bytes };
       }
     }
-    let so = sw;
+    // the call's own time: from here (a restart or new stages are one-time costs)
+    const began = performance.now();
+    const known = learned.get(key);
+    let so = known ? Math.max(1, Math.round(known.ratio * sw)) : sw;
     let next = 0;
     let parity = 0;
     let staging = 0;
+
     const plan = () => {
       if (next >= cells) return undefined;
       const t0 = performance.now();
@@ -396,16 +438,51 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
       }
       cur = ahead;
     }
+    if (known) {
+      known.ratio = so / sw;
+      known.last = performance.now() - began;
+    }
     return resultOf(job, total);
   };
 
-  const exec = (fn: PoolFn, args: unknown[]) => {
+  /** A call on the calling thread alone, as the kernel runs it. */
+  const alone = (job: Job) => {
+    total.reset();
+    const at = runJob(w, job, total);
+    if (at >= 0) throw jobError(job, total.arg, at);
+    return resultOf(job, total);
+  };
+
+  const exec = async (fn: PoolFn, args: unknown[]) => {
     const n = (args[0] as { length?: unknown } | undefined)?.length;
     const kernel = k[fn] as (...a: unknown[]) => unknown;
     if (!slots.length || typeof n !== 'number' || n < least) return kernel(...args);
     const job = makeJob(w, fn, args);
     // rows too wide for the kernel: the kernel hands them to the reference
-    return job ? spread(job) : kernel(...args);
+    if (!job) return kernel(...args);
+    // the faster way for this kind and size of call, as measured (now and then the other, afresh)
+    const cells = Math.ceil(job.c.n / cellRows(job, chunk));
+    const key = `${signature(fn, job)}|${Math.floor(Math.log2(cells))}`;
+    let l = learned.get(key);
+    if (!l) {
+      if (learned.size > 256) learned.clear();
+      l = { split: Number.NaN, alone: Number.NaN, calls: 0, ratio: 1, last: 0 };
+      learned.set(key, l);
+    }
+    // the slower way is tried again once in RELEARN calls, less often the slower it was
+    const gap = Math.max(l.split / l.alone, l.alone / l.split);
+    const again = ++l.calls % (RELEARN * Math.ceil(gap * gap)) === 0;
+    const split =
+      forced !== undefined || Number.isNaN(l.split) || (!Number.isNaN(l.alone) && !(l.alone < l.split) !== again);
+    if (!split) {
+      const t0 = performance.now();
+      const r = alone(job);
+      l.alone = smooth(l.alone, (performance.now() - t0) / cells);
+      return r;
+    }
+    const r = await spread(job, key);
+    l.split = smooth(l.split, l.last / cells);
+    return r;
   };
 
   let tail: Promise<unknown> = Promise.resolve();
@@ -439,6 +516,7 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
       if (how === 'terminate') return ep?.kill();
       ep?.post({ type: 'fault' }, []);
     },
+    learned: () => new Map(learned),
     stageBytes: () =>
       slots.reduce(
         (a, s) => a + 2 * (s.mem?.bytes ?? 0) + (s.stage[0]?.byteLength ?? 0) + (s.stage[1]?.byteLength ?? 0),

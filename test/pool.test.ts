@@ -7,7 +7,7 @@
 // plain page ('copy' mode) and a cross-origin-isolated one ('shared'; vitest.config.ts).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKernel, createPool, type FloatArray, type Pool, type Softxent } from '../dist/index.js';
-import { COPY, MIN_PARALLEL, PROBE } from '../dist/pool.js';
+import { COPY, MIN_PARALLEL, PROBE, SPLIT } from '../dist/pool.js';
 import { uniform } from './helpers.js';
 
 /** A small chunk: test sizes span many cells and many pipelined rounds. */
@@ -17,7 +17,11 @@ const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIs
 /** 'shared' where the platform allows it, and always 'copy' (forced where it does). */
 const MODES: ('shared' | 'copy')[] = where === 'node' || isolated ? ['shared', 'copy'] : ['copy'];
 
-type Probe = { fault(i: number, how: 'terminate' | 'message'): unknown; stageBytes(): number };
+type Probe = {
+  fault(i: number, how: 'terminate' | 'message'): unknown;
+  stageBytes(): number;
+  learned(): Map<string, { split: number; alone: number }>;
+};
 const probe = (p: Pool) => (p as unknown as { [PROBE]: Probe })[PROBE];
 
 /** The functions of a kernel or (awaited) of a pool: the pool's are typed as the kernel's, for the cases. */
@@ -203,7 +207,13 @@ for (const mode of MODES) {
     describe(`${threads} thread(s), ${mode} mode`, () => {
       let pool: Pool;
       beforeAll(async () => {
-        pool = await createPool({ threads, chunk: CHUNK, ...(mode === 'copy' ? { [COPY]: true } : {}) });
+        // every call split over the threads (a pool may otherwise run a call alone, measured faster)
+        pool = await createPool({
+          threads,
+          chunk: CHUNK,
+          ...{ [SPLIT]: 0 },
+          ...(mode === 'copy' ? { [COPY]: true } : {}),
+        });
       });
       afterAll(() => pool.close());
 
@@ -360,6 +370,22 @@ describe('a pool of 2 threads', () => {
     await expect(createPool({ threads: 1.5 })).rejects.toThrow(RangeError);
     await expect(createPool({ threads: '2' as unknown as number })).rejects.toThrow(TypeError);
     await expect(createPool({ chunk: 3 })).rejects.toThrow('createPool: chunk = 3 is not an even integer');
+  });
+
+  it('measures, per kind and size of call, whether splitting or the calling thread alone is faster; same bits', async () => {
+    const pool = await createPool({ threads: 2, chunk: CHUNK });
+    const g = new Float64Array(N);
+    const want = kernel.cbNll(t, p, { grad: g });
+    for (let i = 0; i < 4; i++) {
+      const gp = new Float64Array(N);
+      expect(await pool.cbNll(t, p, { grad: gp })).toBe(want);
+      expect(diff([gp], [g])).toBe('');
+    }
+    // the first call split, the second ran alone: both measured
+    const [[key, l]] = [...probe(pool).learned()];
+    expect(key).toMatch(/^cbNll\|1\|pred8,targets8,grad8\|\d+$/);
+    expect([l.split > 0, l.alone > 0]).toEqual([true, true]);
+    await pool.close();
   });
 
   it('pool.alloc: lengths, dtypes, free', async () => {
