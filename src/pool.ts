@@ -82,10 +82,13 @@ interface Learned {
 /** A smoothed time: the new one weighs 30% (the machine's speed drifts; a call can be unlucky). */
 const smooth = (old: number, v: number) => (Number.isNaN(old) ? v : 0.7 * old + 0.3 * v);
 
+/** Whether b is shared memory (a page that is not cross-origin isolated has no SharedArrayBuffer at all). */
+const shared = (b: ArrayBufferLike) => typeof SharedArrayBuffer !== 'undefined' && b instanceof SharedArrayBuffer;
+
 /** A kind of call: the function, classes, and each array's field, bytes per element and sharing. */
 const signature = (fn: string, job: Job) =>
   `${fn}|${classesOf(job)}|${arraysOf(job)
-    .map(([f, a]) => `${f}${a.BYTES_PER_ELEMENT}${a.buffer instanceof SharedArrayBuffer ? 's' : ''}`)
+    .map(([f, a]) => `${f}${a.BYTES_PER_ELEMENT}${shared(a.buffer) ? 's' : ''}`)
     .join(',')}`;
 
 const isNode = typeof process !== 'undefined' && process.versions?.node !== undefined && typeof window === 'undefined';
@@ -280,7 +283,7 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
     const staged: [string, Typed][] = [];
     let bytes = 0;
     for (const [f, a] of arraysOf(share)) {
-      if (mode === 'shared' && a.buffer instanceof SharedArrayBuffer) {
+      if (mode === 'shared' && shared(a.buffer)) {
         arrays[f] = { t: typeName(a), b: a.buffer, o: a.byteOffset, n: a.length };
       } else {
         staged.push([f, a]);
@@ -346,7 +349,7 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
     const cells = Math.ceil(rows / unit);
     const W = slots.length;
     const width = unit * (job.kind === 'multi' || job.kind === 'label' ? job.c.classes : 1);
-    const inPlace = mode === 'shared' && arraysOf(job).every(([, a]) => a.buffer instanceof SharedArrayBuffer);
+    const inPlace = mode === 'shared' && arraysOf(job).every(([, a]) => shared(a.buffer));
     // cells per worker share: all at once in place, else bounded by the stages
     const sw = Math.min(Math.ceil(cells / (W + 1)), inPlace ? cells : Math.max(1, Math.floor((ROUND * chunk) / width)));
     if (mode === 'shared' && !inPlace) {
@@ -354,7 +357,7 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
       const share = Math.min(rows, sw * unit);
       let bytes = 0;
       for (const [, a, perRow] of arraysOf(job)) {
-        if (!(a.buffer instanceof SharedArrayBuffer)) {
+        if (!shared(a.buffer)) {
           bytes += (share * (perRow ? 1 : width / unit) * a.BYTES_PER_ELEMENT + 7) & ~7;
         }
       }

@@ -70,6 +70,44 @@ function probe(k: Softxent): string {
 
 const PROBE = `(${probe.toString()})`;
 
+/**
+ * createPool of the package against its createKernel, in the consumer's setting: 2 threads over a batch
+ * large enough to split, every call's bits compared there; the pool's mode and the comparison, as JSON.
+ */
+async function poolProbe(sx: typeof import('../src/index.js')): Promise<string> {
+  const n = 3 * 65536 + 7;
+  const x = Float64Array.from({ length: n }, (_, i) => Math.sin(i) * 8);
+  const t = Float64Array.from({ length: n }, (_, i) => (Math.cos(i * 0.7) + 1) / 2);
+  const k = await sx.createKernel();
+  const pool = await sx.createPool({ threads: 2 });
+  const calls: [string, (f: typeof k) => unknown][] = [
+    ['bceWithLogits', (f) => f.bceWithLogits(x, t, { grad: new Float64Array(n) })],
+    [
+      'cbNll',
+      (f) =>
+        f.cbNll(
+          t,
+          t.map((v) => v * 0.9 + 0.05),
+          { reduction: 'none' },
+        ),
+    ],
+    ['softmax', (f) => f.softmaxCrossEntropy(x.subarray(0, 1000 * 196), t.subarray(0, 1000 * 196), 1000)],
+  ];
+  const same: string[] = [];
+  for (const [name, call] of calls) {
+    const a = JSON.stringify(call(k), (_k, v) => (v instanceof Float64Array ? Array.from(v) : v));
+    const b = JSON.stringify(await call(pool as unknown as typeof k), (_k, v) =>
+      v instanceof Float64Array ? Array.from(v) : v,
+    );
+    same.push(`${name}: ${a === b ? 'same bits' : 'DIFFERENT'}`);
+  }
+  const out = JSON.stringify({ mode: pool.mode, threads: pool.threads, same });
+  await pool.close();
+  return out;
+}
+
+const POOL_PROBE = `(${poolProbe.toString()})`;
+
 // The examples' batch: examples/*/ compute these in every setting.
 async function exampleValues(): Promise<{ backend: string; loss: number; grad: number[] }> {
   const k = await createKernel();
@@ -79,6 +117,8 @@ async function exampleValues(): Promise<{ backend: string; loss: number; grad: n
   }) as number;
   return { backend: k.backend, loss, grad: [...grad] };
 }
+
+const SAME = ['bceWithLogits: same bits', 'cbNll: same bits', 'softmax: same bits'];
 
 const run = (cwd: string, file: string, args: string[]) =>
   execFileSync(file, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -154,6 +194,15 @@ w.once('message', (m) => { process.stdout.write(m); w.terminate(); });`;
     expect(got).toEqual(await exampleValues());
   });
 
+  it("Node ESM: createPool (worker_threads) gives the kernel's bits", () => {
+    writeFileSync(
+      join(dir, 'pool.mjs'),
+      `import * as sx from 'softxent';\nprocess.stdout.write(await ${POOL_PROBE}(sx));\n`,
+    );
+    const got = JSON.parse(run(dir, process.execPath, ['pool.mjs']));
+    expect(got).toEqual({ mode: 'shared', threads: 2, same: SAME });
+  });
+
   /** Builds and serves the browser consumers and starts Chromium, once; resolves to the server's URL. */
   function chromiumSetup(): Promise<string> {
     chromiumReady ??= (async () => {
@@ -169,12 +218,19 @@ window.result = ${PROBE}(await createKernel());
 window.inWorker = await inWorker;
 `,
       );
+      // createPool's worker, found by Vite from the package's literal new Worker(new URL('./worker.js', ...))
+      mkdirSync(join(dir, 'pool'));
+      writeFileSync(join(dir, 'pool', 'index.html'), '<!doctype html><script type="module" src="./main.js"></script>');
+      writeFileSync(
+        join(dir, 'pool', 'main.js'),
+        `import * as sx from 'softxent';\nwindow.result = await ${POOL_PROBE}(sx);\n`,
+      );
       writeFileSync(
         join(dir, 'probe', 'worker.js'),
         `import { createKernel } from 'softxent';\ncreateKernel().then((k) => self.postMessage(${PROBE}(k)));\n`,
       );
       cpSync(join(EXAMPLES, 'vite'), join(dir, 'vite'), { recursive: true });
-      for (const app of ['probe', 'vite']) {
+      for (const app of ['probe', 'vite', 'pool']) {
         run(join(dir, app), process.execPath, [
           VITE,
           'build',
@@ -191,6 +247,11 @@ window.inWorker = await inWorker;
         join(dir, 'plain.html'),
         `<!doctype html><script type="importmap">{ "imports": { "softxent": "./node_modules/softxent/dist/index.js" } }</script>
 <script type="module">import { createKernel } from 'softxent';\nwindow.result = ${PROBE}(await createKernel());</script>`,
+      );
+      writeFileSync(
+        join(dir, 'plain-pool.html'),
+        `<!doctype html><script type="importmap">{ "imports": { "softxent": "./node_modules/softxent/dist/index.js" } }</script>
+<script type="module">import * as sx from 'softxent';\nwindow.result = await ${POOL_PROBE}(sx);</script>`,
       );
       cpSync(join(EXAMPLES, 'plain', 'index.html'), join(dir, 'example.html'));
       const served = await serve(dir);
@@ -235,6 +296,14 @@ window.inWorker = await inWorker;
 
   inChromium('Chromium: a plain <script type="module"> served over loopback, no bundler', async () => {
     expect(await load<string>('plain.html', "'result' in window", 'window.result')).toBe(expected);
+  });
+
+  inChromium("Chromium: createPool in a Vite production build and in a plain module script (mode 'copy')", async () => {
+    for (const page of ['pool/dist/', 'plain-pool.html']) {
+      const got = JSON.parse(await load<string>(page, "'result' in window", 'window.result'));
+      expect(got.mode, page).toBe('copy');
+      expect(got.same, page).toEqual(SAME);
+    }
   });
 
   inChromium('Chromium: examples/plain, the docs/embedding.md snippet without a bundler', async () => {
