@@ -1,6 +1,8 @@
 // The demo page (examples/browser, `npm run demo`) in headless Chromium: it plots both curves, follows
-// the slider, and its benchmark button draws a speedup bar per operation. Leaves a screenshot in
-// test/artifacts/demo.png (not committed).
+// the slider, its benchmark button draws a speedup bar per operation, and its threads button draws
+// createPool's speedup over createKernel per operation (ordinary and pool.alloc arrays) with the kernel's
+// bits: on the plain page ('copy' mode) and on the cross-origin-isolated one (`npm run demo:isolated`,
+// 'shared' mode). Leaves screenshots in test/artifacts/demo.png and demo-isolated.png (not committed).
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
@@ -10,34 +12,41 @@ import { OPS } from '../bench/ops.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
+const CONFIG = fileURLToPath(new URL('../examples/browser/vite.config.ts', import.meta.url));
+/** The threads benchmark's operations, in the page's order. */
+const THREAD_OPS = ['cbNll+grad', 'bceWithLogits+grad', 'softmaxCE+grad C=1024', 'log'];
 
 describe.skipIf(!existsSync(CHROMIUM))('the demo page in headless Chromium', () => {
-  let server: ViteDevServer;
+  const servers: ViteDevServer[] = [];
   let browser: Browser;
   let page: Page;
   const errors: string[] = [];
-  beforeAll(async () => {
-    server = await createServer({
-      configFile: fileURLToPath(new URL('../examples/browser/vite.config.ts', import.meta.url)),
-      logLevel: 'error',
-      server: { port: 0 },
-    });
+
+  /** The demo served by Vite (mode 'isolated': with COOP and COEP) in a new page, its errors collected. */
+  async function open(mode: 'development' | 'isolated', into: string[]): Promise<Page> {
+    const server = await createServer({ configFile: CONFIG, mode, logLevel: 'error', server: { port: 0 } });
+    servers.push(server);
     await server.listen();
+    const p = await browser.newPage({ viewport: { width: 800, height: 1100 } });
+    p.on('pageerror', (e) => into.push(String(e)));
+    p.on('console', (m) => {
+      if (m.type() === 'error') into.push(m.text());
+    });
+    await p.goto(server.resolvedUrls?.local[0] as string);
+    return p;
+  }
+
+  beforeAll(async () => {
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
     });
-    page = await browser.newPage({ viewport: { width: 800, height: 1100 } });
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    await page.goto(server.resolvedUrls?.local[0] as string);
+    page = await open('development', errors);
   });
   afterAll(async () => {
     await browser?.close();
-    await server?.close();
+    for (const s of servers) await s.close();
   });
 
   /** The minimizing λ of each curve, from the table under the plot. */
@@ -89,8 +98,86 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo page in headless Chromium', () 
       expect(b.label).toMatch(/^\d+\.\d\dx \([\d.]+ vs [\d.]+ ns\/el\)$/);
     }
     expect(await page.textContent('#run')).toBe('Run benchmark again');
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: `${ARTIFACTS}demo.png`, fullPage: true });
     expect(errors).toEqual([]);
+  });
+
+  /**
+   * Clicks the threads button and checks what it draws: per operation, a finite positive speedup of the
+   * pool over the kernel on ordinary arrays and on pool.alloc arrays, with the kernel's bits. Returns the
+   * pool's mode, threads and the page's crossOriginIsolated, as the page shows them.
+   */
+  async function threads(p: Page, into: string[], screenshot: string) {
+    await p.click('#run-threads');
+    // the bars, or the page saying the benchmark failed (its error is then in `into`)
+    await p.waitForFunction(
+      () =>
+        document.querySelectorAll('#threads g.bar').length > 0 ||
+        document.querySelector('#pool-status')?.textContent?.startsWith('the threads benchmark failed'),
+      null,
+      { timeout: 120_000 },
+    );
+    expect(into).toEqual([]);
+    const bars = await p.$$eval('#threads g.bar', (gs) =>
+      gs.map((g) => ({
+        op: g.getAttribute('data-op'),
+        arrays: g.getAttribute('data-arrays'),
+        same: g.getAttribute('data-same-bits'),
+        speedup: Number(g.getAttribute('data-speedup')),
+        width: Number(g.querySelector('rect')?.getAttribute('width')),
+        label: g.querySelector('text.value')?.textContent,
+      })),
+    );
+    expect(bars.map((b) => [b.op, b.arrays])).toEqual(
+      THREAD_OPS.flatMap((op) => [
+        [op, 'ordinary'],
+        [op, 'pool.alloc'],
+      ]),
+    );
+    for (const b of bars) {
+      const what = `${b.op} on ${b.arrays}`;
+      // on 2 cores, 'copy' mode and memory-bound ops may be slower than one thread: only a sane speedup
+      expect(Number.isFinite(b.speedup) && b.speedup > 0, what).toBe(true);
+      expect(b.same, what).toBe('true');
+      expect(b.width, what).toBeGreaterThan(0);
+      expect(b.label, what).toMatch(/^\d+\.\d\dx \([\d.]+ vs [\d.]+ ns\/el\)$/);
+    }
+    expect(await p.textContent('#run-threads')).toBe('Run threads benchmark again');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await p.screenshot({ path: `${ARTIFACTS}${screenshot}`, fullPage: true });
+    expect(into).toEqual([]);
+    const shown = await p.evaluate(() => ({
+      mode: document.body.dataset.poolMode,
+      threads: Number(document.body.dataset.poolThreads),
+      isolated: document.body.dataset.isolated,
+      crossOriginIsolated: globalThis.crossOriginIsolated,
+      cores: navigator.hardwareConcurrency,
+    }));
+    // the default: the browser's cores, at most 16
+    expect(shown.threads).toBe(Math.min(shown.cores, 16));
+    const status = await p.textContent('#pool-status');
+    expect(status?.replace(/[\d.]+ ms$/, 'T ms')).toBe(
+      `crossOriginIsolated: ${shown.crossOriginIsolated}; createPool(): mode '${shown.mode}', ${shown.threads} threads ` +
+        '(wasm-simd), started in T ms',
+    );
+    return shown;
+  }
+
+  it("runs the threads benchmark on the plain page: createPool in 'copy' mode, the kernel's bits", async () => {
+    expect(await threads(page, errors, 'demo.png')).toMatchObject({
+      mode: 'copy',
+      isolated: 'false',
+      crossOriginIsolated: false,
+    });
+  });
+
+  it("runs the threads benchmark on the cross-origin-isolated page (npm run demo:isolated): 'shared' mode", async () => {
+    const into: string[] = [];
+    const p = await open('isolated', into);
+    await p.waitForSelector('body[data-isolated]', { timeout: 30_000 });
+    expect(await threads(p, into, 'demo-isolated.png')).toMatchObject({
+      mode: 'shared',
+      isolated: 'true',
+      crossOriginIsolated: true,
+    });
   });
 });

@@ -1,7 +1,10 @@
 // The demo page (`npm run demo`): BCE and the continuous-Bernoulli NLL across λ for a chosen soft label,
-// drawn as SVG from one batched call each, and an in-browser benchmark of wasm-simd against plain JS.
-import { makeData, median, OPS } from '../../bench/ops.js';
-import { createKernel } from '../../src/index.js';
+// drawn as SVG from one batched call each, an in-browser benchmark of wasm-simd against plain JS, and one
+// of createPool against createKernel (`npm run demo:isolated` serves the page cross-origin isolated, where
+// the pool runs in 'shared' mode). The pool's worker is src/worker.ts: Vite's dev server resolves the
+// pool's `new URL('./worker.js', import.meta.url)` to it, as it resolves the sources' other .js imports.
+import { type Data, inKernel, makeData, median, OPS } from '../../bench/ops.js';
+import { createKernel, createPool, type Pool, type Softxent } from '../../src/index.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const $ = <T extends Element>(sel: string) => document.querySelector(sel) as T;
@@ -107,13 +110,36 @@ function time(f: () => unknown, n: number): number {
   }
 }
 
+/** `time` for calls that may return a Promise (a pool's): each call awaited before the next. */
+async function timeAsync(f: () => unknown, n: number): Promise<number> {
+  let reps = 1;
+  for (;;) {
+    const t = performance.now();
+    for (let r = 0; r < reps; r++) await f();
+    const ms = performance.now() - t;
+    if (ms >= 20) return (ms * 1e6) / (reps * n);
+    reps *= 2;
+  }
+}
+
 const pause = () => new Promise((ok) => setTimeout(ok, 0));
+
+/** A bar: `fast` against `base` (ns/el), drawn as the speedup base / fast. */
+interface Bar {
+  op: string;
+  /** The row's label (the op's name, or a variant of it). */
+  label: string;
+  base: number;
+  fast: number;
+  color: string;
+  data?: Record<string, string>;
+}
 
 async function bench(): Promise<void> {
   const button = $<HTMLButtonElement>('#run');
   button.disabled = true;
   const d = makeData(2 ** 16);
-  const results: { name: string; plain: number; simd: number }[] = [];
+  const results: Bar[] = [];
   for (const [i, op] of OPS.entries()) {
     button.textContent = `running ${op.name} (${i + 1}/${OPS.length})…`;
     await pause();
@@ -123,37 +149,137 @@ async function bench(): Promise<void> {
       plain.push(time(() => op.plain(d), d.n));
       simd.push(time(() => op.lib(k, d), d.n));
     }
-    results.push({ name: op.name, plain: median(plain), simd: median(simd) });
+    results.push({ op: op.name, label: op.name, base: median(plain), fast: median(simd), color: '#1f77b4' });
   }
-  draw(results);
+  draw('#bars', results, 4);
   button.textContent = 'Run benchmark again';
   button.disabled = false;
 }
 
-function draw(results: { name: string; plain: number; simd: number }[]): void {
-  const svg = $<SVGSVGElement>('#bars');
+/** Speedup bars, one row each, on an axis from 0 to at least `least`x. */
+function draw(sel: string, results: Bar[], least: number): void {
+  const svg = $<SVGSVGElement>(sel);
   const row = 30;
   svg.setAttribute('height', String(row * results.length + 30));
   svg.replaceChildren();
   const left = 170;
-  const max = Math.max(4, ...results.map((r) => r.plain / r.simd));
+  const max = Math.ceil(Math.max(least, ...results.map((r) => r.base / r.fast)));
   const bx = (v: number) => left + (v / max) * (W - left - 250);
   for (let v = 0; v <= max; v++) {
     add(svg, 'line', { class: v === 1 ? 'axis' : 'grid', x1: bx(v), x2: bx(v), y1: 4, y2: row * results.length + 6 });
     add(svg, 'text', { x: bx(v), y: row * results.length + 22, 'text-anchor': 'middle' }, `${v}x`);
   }
   results.forEach((r, i) => {
-    const speedup = r.plain / r.simd;
-    const g = add(svg, 'g', { class: 'bar', 'data-op': r.name, 'data-speedup': speedup.toFixed(3) });
-    add(g, 'text', { x: left - 8, y: row * i + 21, 'text-anchor': 'end' }, r.name);
-    add(g, 'rect', { x: bx(0), y: row * i + 8, width: bx(speedup) - bx(0), height: row - 10, fill: '#1f77b4' });
+    const speedup = r.base / r.fast;
+    const data = Object.fromEntries(Object.entries(r.data ?? {}).map(([key, v]) => [`data-${key}`, v]));
+    const g = add(svg, 'g', { class: 'bar', 'data-op': r.op, 'data-speedup': speedup.toFixed(3), ...data });
+    add(g, 'text', { x: left - 8, y: row * i + 21, 'text-anchor': 'end' }, r.label);
+    add(g, 'rect', { x: bx(0), y: row * i + 8, width: bx(speedup) - bx(0), height: row - 10, fill: r.color });
     add(
       g,
       'text',
       { class: 'value', x: bx(speedup) + 6, y: row * i + 21 },
-      `${speedup.toFixed(2)}x (${r.simd.toPrecision(3)} vs ${r.plain.toPrecision(3)} ns/el)`,
+      `${speedup.toFixed(2)}x (${r.fast.toPrecision(3)} vs ${r.base.toPrecision(3)} ns/el)`,
     );
   });
 }
 
 $('#run').addEventListener('click', () => void bench());
+
+// Threads: createPool() against this page's kernel (the same chunk grid, so the same bits).
+
+/** The issue's operations: three compute-heavy ones and a memory-light one. */
+const THREAD_OPS = ['cbNll+grad', 'bceWithLogits+grad', 'softmaxCE+grad C=1024', 'log'].map(
+  (name) => OPS.find((o) => o.name === name) as (typeof OPS)[number],
+);
+const isolated = globalThis.crossOriginIsolated === true;
+document.body.dataset.isolated = String(isolated);
+$('#pool-status').textContent =
+  `crossOriginIsolated: ${isolated} (a pool runs in '${isolated ? 'shared' : 'copy'}' mode here)`;
+
+/** A pool's functions typed as a kernel's: the ops call them, and `timeAsync` awaits what they return. */
+const asKernel = (p: Pool) => p as unknown as Softxent;
+
+/** What a call gave: its value (a number, or 0 for an array) and the data's out and grad, copied. */
+const seen = (v: unknown, d: Data) => [Float64Array.of(typeof v === 'number' ? v : 0), d.out.slice(), d.grad.slice()];
+
+/** Whether two results are the same bits. */
+const same = (a: ReturnType<typeof seen>, b: ReturnType<typeof seen>) =>
+  a.every((x, i) => {
+    const [u, v] = [new Uint8Array(x.buffer), new Uint8Array(b[i].buffer)];
+    return u.length === v.length && u.every((byte, j) => byte === v[j]);
+  });
+
+/** The outputs zeroed, so that a call that wrote nothing is caught. */
+function cleared(d: Data): Data {
+  d.out.fill(0);
+  d.grad.fill(0);
+  return d;
+}
+
+let threads: { pool: Pool; d: Data; zc: Data } | undefined;
+
+async function benchThreads(): Promise<void> {
+  const button = $<HTMLButtonElement>('#run-threads');
+  button.disabled = true;
+  const N = 2 ** 20;
+  if (!threads) {
+    button.textContent = 'starting the pool…';
+    const t0 = performance.now();
+    const pool = await createPool();
+    const ms = performance.now() - t0;
+    const d = makeData(N);
+    threads = { pool, d, zc: inKernel(asKernel(pool), d) };
+    $('#pool-status').textContent =
+      `crossOriginIsolated: ${isolated}; createPool(): mode '${pool.mode}', ${pool.threads} threads ` +
+      `(${pool.backend}), started in ${ms.toFixed(1)} ms`;
+    document.body.dataset.poolMode = pool.mode;
+    document.body.dataset.poolThreads = String(pool.threads);
+  }
+  const { pool, d, zc } = threads;
+  const p = asKernel(pool);
+  const results: Bar[] = [];
+  for (const [i, op] of THREAD_OPS.entries()) {
+    button.textContent = `running ${op.name} (${i + 1}/${THREAD_OPS.length})…`;
+    await pause();
+    // one call of each (and a warm-up): the pool's bits are the kernel's
+    const want = seen(op.lib(k, cleared(d)), d);
+    const bits = same(want, seen(await op.lib(p, cleared(d)), d)) && same(want, seen(await op.lib(p, cleared(zc)), zc));
+    const [kernel, ordinary, alloc]: number[][] = [[], [], []];
+    for (let r = 0; r < 5; r++) {
+      kernel.push(await timeAsync(() => op.lib(k, d), N));
+      ordinary.push(await timeAsync(() => op.lib(p, d), N));
+      alloc.push(await timeAsync(() => op.lib(p, zc), N));
+    }
+    const base = median(kernel);
+    const data = { 'same-bits': String(bits) };
+    results.push(
+      {
+        op: op.name,
+        label: op.name,
+        base,
+        fast: median(ordinary),
+        color: '#1f77b4',
+        data: { ...data, arrays: 'ordinary' },
+      },
+      {
+        op: op.name,
+        label: 'on pool.alloc',
+        base,
+        fast: median(alloc),
+        color: '#2ca02c',
+        data: { ...data, arrays: 'pool.alloc' },
+      },
+    );
+  }
+  draw('#threads', results, 2);
+  button.textContent = 'Run threads benchmark again';
+  button.disabled = false;
+}
+
+$('#run-threads').addEventListener('click', () =>
+  benchThreads().catch((e) => {
+    $('#pool-status').textContent = `the threads benchmark failed: ${e}`;
+    throw e;
+  }),
+);
