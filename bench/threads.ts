@@ -106,7 +106,7 @@ export async function report(kernel: Softxent, n: number, plan: Plan): Promise<s
       );
     }
   }
-  zcs.forEach((z) => z.free());
+  for (const z of zcs) z.free();
   await Promise.all(pools.map((p) => p.close()));
   lines.push('', ...(await crossover(kernel, plan)));
   return lines;

@@ -44,7 +44,7 @@ const compiled = new Map<boolean, Promise<WebAssembly.Module>>();
 
 async function bytesOf(url: URL): Promise<ArrayBuffer | Uint8Array> {
   if (url.protocol === 'file:') {
-    const fs = await import(/* @vite-ignore */ 'node:fs/promises');
+    const fs = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:fs/promises');
     return fs.readFile(url);
   }
   const res = await fetch(url);
@@ -55,18 +55,35 @@ async function bytesOf(url: URL): Promise<ArrayBuffer | Uint8Array> {
 const urlOf = (simd: boolean) =>
   simd ? new URL('../build/softxent.simd.wasm', import.meta.url) : new URL('../build/softxent.wasm', import.meta.url);
 
+const loaded = new Map<boolean, Promise<ArrayBuffer | Uint8Array>>();
+
+/** A build's bytes, loaded once (the shared-memory variant is made from them). */
+function bytesFor(simd: boolean): Promise<ArrayBuffer | Uint8Array> {
+  let b = loaded.get(simd);
+  if (!b) {
+    b = bytesOf(urlOf(simd));
+    b.catch(() => loaded.delete(simd));
+    loaded.set(simd, b);
+  }
+  return b;
+}
+
 function compile(simd: boolean): Promise<WebAssembly.Module> {
   let m = compiled.get(simd);
   if (!m) {
-    m = bytesOf(urlOf(simd)).then((b) => WebAssembly.compile(b as BufferSource));
+    m = bytesFor(simd).then((b) => WebAssembly.compile(b as BufferSource));
     m.catch(() => compiled.delete(simd));
     compiled.set(simd, m);
   }
   return m;
 }
 
-/** Pages of 64 KiB a shared memory may grow to: 1 GiB, far above a pool worker's bounded needs. */
-const SHARED_PAGES = 16384;
+/**
+ * Pages of 64 KiB a shared memory may grow to: 512 MiB, above a pool worker's bounded needs (its arena,
+ * at most 56 MiB for rows of 2^20 classes, and its two stages, at most 48 MiB), and small enough to
+ * reserve in a 32-bit browser.
+ */
+const SHARED_PAGES = 8192;
 
 const LEB_MORE = 0x80;
 
@@ -127,7 +144,7 @@ const compiledShared = new Map<boolean, Promise<WebAssembly.Module>>();
 export function compileShared(simd: boolean): Promise<WebAssembly.Module> {
   let m = compiledShared.get(simd);
   if (!m) {
-    m = bytesOf(urlOf(simd)).then((b) => WebAssembly.compile(sharedMemory(new Uint8Array(b)) as BufferSource));
+    m = bytesFor(simd).then((b) => WebAssembly.compile(sharedMemory(new Uint8Array(b)) as BufferSource));
     m.catch(() => compiledShared.delete(simd));
     compiledShared.set(simd, m);
   }

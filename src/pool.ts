@@ -59,8 +59,8 @@ const ROUND = 16;
 const MAX_DEFAULT = 16;
 
 /**
- * Once in this many calls of a kind and size (times the square of how much slower it was), the slower
- * way is measured afresh.
+ * Once in this many calls of a kind and size (times the square of how much slower it was, at most 16),
+ * the slower way is measured afresh.
  */
 const RELEARN = 16;
 
@@ -71,6 +71,9 @@ const RELEARN = 16;
 interface Learned {
   split: number;
   alone: number;
+  /** Calls measured each way. */
+  splits: number;
+  alones: number;
   /** Calls decided by the measurements: every RELEARN-th takes the slower way, to measure it afresh. */
   calls: number;
   /** The caller's share per worker share in the last round: the next call starts balanced. */
@@ -132,7 +135,7 @@ interface Slot {
 async function spawn(slot: Slot, onDeath: (e: Error) => void): Promise<Endpoint> {
   const onMessage = (r: Reply) => slot.waits.shift()?.resolve(r);
   if (isNode) {
-    const { Worker } = await import(/* @vite-ignore */ 'node:worker_threads');
+    const { Worker } = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:worker_threads');
     // from the TypeScript source (tests, tsx), the built worker: Node runs no TypeScript in a worker
     const source = import.meta.url.endsWith('.ts');
     const wk = new Worker(
@@ -185,7 +188,7 @@ async function threadsOf(v: unknown): Promise<number> {
     return v;
   }
   let cores = 1;
-  if (isNode) cores = (await import(/* @vite-ignore */ 'node:os')).availableParallelism();
+  if (isNode) cores = (await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:os')).availableParallelism();
   else if (typeof navigator !== 'undefined') cores = navigator.hardwareConcurrency || 1;
   return Math.min(Math.max(cores, 1), MAX_DEFAULT);
 }
@@ -333,7 +336,9 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
    * round's times so that it finishes with the workers (the split never changes a bit).
    */
   const spread = async (job: Job, key: string): Promise<number | FloatArray> => {
-    // Node: the workers keep the process alive while a call waits for them
+    // a worker that died is replaced first (start() lets it go idle), then every worker keeps Node's
+    // process alive while the call waits for them
+    for (let i = 0; i < slots.length; i++) if (!slots[i].ep) await start(slots[i], i);
     for (const s of slots) s.ep?.hold(true);
     try {
       return await rounds(job, key);
@@ -343,7 +348,6 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
   };
 
   const rounds = async (job: Job, key: string): Promise<number | FloatArray> => {
-    for (let i = 0; i < slots.length; i++) if (!slots[i].ep) await start(slots[i], i);
     const rows = job.c.n;
     const unit = cellRows(job, chunk);
     const cells = Math.ceil(rows / unit);
@@ -469,22 +473,23 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
     let l = learned.get(key);
     if (!l) {
       if (learned.size > 256) learned.clear();
-      l = { split: Number.NaN, alone: Number.NaN, calls: 0, ratio: 1, last: 0 };
+      l = { split: Number.NaN, alone: Number.NaN, splits: 0, alones: 0, calls: 0, ratio: 1, last: 0 };
       learned.set(key, l);
     }
     // the slower way is tried again once in RELEARN calls, less often the slower it was
     const gap = Math.max(l.split / l.alone, l.alone / l.split);
-    const again = ++l.calls % (RELEARN * Math.ceil(gap * gap)) === 0;
-    const split =
-      forced !== undefined || Number.isNaN(l.split) || (!Number.isNaN(l.alone) && !(l.alone < l.split) !== again);
+    const again = ++l.calls % (RELEARN * Math.min(16, Math.ceil(gap * gap))) === 0;
+    // each way is measured twice before it counts: a first call runs code the engine has not optimized yet
+    const split = forced !== undefined || l.splits < 2 || (l.alones >= 2 && !(l.alone < l.split) !== again);
     if (!split) {
       const t0 = performance.now();
       const r = alone(job);
-      l.alone = smooth(l.alone, (performance.now() - t0) / cells);
+      const ms = (performance.now() - t0) / cells;
+      l.alone = ++l.alones > 2 ? smooth(l.alone, ms) : ms;
       return r;
     }
     const r = await spread(job, key);
-    l.split = smooth(l.split, l.last / cells);
+    l.split = ++l.splits > 2 ? smooth(l.split, l.last / cells) : l.last / cells;
     return r;
   };
 

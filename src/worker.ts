@@ -82,7 +82,7 @@ const scope = globalThis as unknown as Scope & { WorkerGlobalScope?: unknown };
 if (scope.WorkerGlobalScope !== undefined) {
   scope.onmessage = (e) => onMessage(e.data, (r, tr) => scope.postMessage(r, tr));
 } else {
-  import(/* @vite-ignore */ 'node:worker_threads').then(({ parentPort }) => {
+  import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:worker_threads').then(({ parentPort }) => {
     const port = parentPort as NonNullable<typeof parentPort>;
     port.on('message', (m: Request) => onMessage(m, (r, tr) => port.postMessage(r, tr as never[])));
   });

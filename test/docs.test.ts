@@ -2,7 +2,7 @@
 // either runs here (and the claims of its comments hold) or is a file of examples/ quoted as it is
 // (test/consumer.test.ts runs those); every relative link and #anchor resolves; the README stays small.
 // A new ts/js block that is in neither list below fails the first test.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import readme from '../README.md?raw';
 import * as softxent from '../src/index.js';
 
@@ -218,6 +218,21 @@ const RUN: Record<string, () => Promise<void>> = {
     expect(Array.from(r.grad32)).toEqual(Array.from(g, Math.fround));
   },
 
+  'docs/api.md › Every core › 1': async () => {
+    const r = await run('docs/api.md › Every core › 1', ['pool', 'loss', 'same', 'grad', 'error', 'logits', 'targets']);
+    expect(r.pool.mode).toBe(inject('where') === 'node' || globalThis.crossOriginIsolated ? 'shared' : 'copy');
+    expect(r.pool.threads).toBe(2);
+    // true: the kernel's bits
+    expect(r.same).toBe(true);
+    const k = await softxent.createKernel();
+    const g = new Float64Array(r.grad.length);
+    k.bceWithLogits(r.logits.array, r.targets.array, { grad: g });
+    expect(r.grad).toEqual(g);
+    // the kernel's error for the first bad element
+    expect(r.error).toBe('bce: probs[1] = 3.365883939231586 is outside [0, 1]');
+    // later calls reject
+    await expect(r.pool.log(r.grad)).rejects.toThrow('closed');
+  },
   'docs/api.md › Zero-copy arrays › 1': async () => {
     const r = await run('docs/api.md › Zero-copy arrays › 1', ['k', 'n', 'loss', 'stale', 'logs', 'logits']);
     // the last step's loss, recomputed from ordinary arrays
