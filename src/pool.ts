@@ -1,12 +1,12 @@
 // createPool: every kernel function on several threads, with the kernel's bits. The calling thread
 // validates and prepares a call on its own kernel, cuts it into shares of whole cells of the kernel's
-// chunk grid, runs the first share itself and posts the others to workers (src/worker.ts), each with a
-// private kernel instantiated from the same compiled module. It then replays every chunk's partial sum
-// in grid order and reports the first bad element of the first share that has one: the kernel's sum and
-// the kernel's error. Workers see the caller's arrays through SharedArrayBuffer where the platform allows
-// it ('shared': SAB arrays in place, others through a bounded staging buffer per worker) and through
-// posted copies elsewhere ('copy'). Small calls run on the calling thread's kernel.
-
+// chunk grid, runs the first share of each round itself and posts the others to workers (src/worker.ts),
+// each with a private kernel instantiated from the same compiled module. It then replays every chunk's
+// partial sum in grid order and reports the first bad element of the first share that has one: the
+// kernel's sum and the kernel's error. 'shared' mode (SharedArrayBuffer available): workers run the build
+// with its memory declared shared; SharedArrayBuffer arrays are read in place and the others copied into
+// two bounded stages in each worker's memory. 'copy' mode: the stages are transferred there and back.
+// Small calls, and larger ones measured faster so, run on the calling thread alone.
 import {
   arraysOf,
   cellRows,
@@ -45,7 +45,8 @@ export interface PoolOptions extends KernelOptions {
 
 /**
  * Calls of fewer elements run on the calling thread: below this, posting shares and waiting for them
- * costs more than the workers save (`npm run bench -- --threads`, docs/performance.md).
+ * costs more than the workers save (the crossover of `npm run bench -- --threads`, docs/performance.md).
+ * Above it, the pool measures per kind and size of call which way is faster.
  */
 export const MIN_PARALLEL = 1 << 16;
 
@@ -368,7 +369,14 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
       for (const slot of slots) {
         if (slot.mem && slot.mem.bytes >= bytes) continue;
         const r = await request(slot, { type: 'stage', bytes });
-        if (r.type !== 'staged') throw new Error('softxent: unreachable: a pool worker did not stage');
+        if (r.type !== 'staged') {
+          // the worker released its old stages first
+          slot.mem = undefined;
+          const why = r.type === 'fail' ? r.message : r.type;
+          throw new Error(
+            `softxent: pool worker ${slots.indexOf(slot) + 1} cannot hold ${bytes} bytes of a share: ${why}`,
+          );
+        }
         slot.mem = { buffer: r.buffer, at: r.at, bytes };
       }
     }

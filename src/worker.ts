@@ -57,10 +57,16 @@ function onMessage(m: Request, post: Post): void {
     return;
   }
   if (m.type === 'stage') {
-    const h = heap as Heap;
-    for (const at of stages) h.release(at);
-    stages = [h.alloc(m.bytes), h.alloc(m.bytes)];
-    post({ type: 'staged', buffer: h.buffer as unknown as SharedArrayBuffer, at: [stages[0], stages[1]] }, []);
+    try {
+      const h = heap as Heap;
+      for (const at of stages.splice(0)) h.release(at);
+      stages.push(h.alloc(m.bytes));
+      stages.push(h.alloc(m.bytes));
+      post({ type: 'staged', buffer: h.buffer as unknown as SharedArrayBuffer, at: [stages[0], stages[1]] }, []);
+    } catch (e) {
+      // the memory cannot grow to two stages of this size (its maximum: src/kernel.ts's SHARED_PAGES)
+      post({ type: 'fail', message: messageOf(e) }, []);
+    }
     return;
   }
   if (m.type === 'init') {

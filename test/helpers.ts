@@ -83,6 +83,19 @@ export function uniform(n: number, seed: number): Float64Array {
   });
 }
 
+/** `rows` rows of C soft labels each from `uniform` (each row sums to 1). */
+export function softRows(rows: number, C: number, seed: number): Float64Array {
+  const t = uniform(rows * C, seed);
+  for (let r = 0; r < rows; r++) {
+    const row = t.subarray(r * C, (r + 1) * C);
+    const s = row.reduce((a, v) => a + v, 0);
+    row.forEach((v, i) => {
+      row[i] = v / s;
+    });
+  }
+  return t;
+}
+
 /** 'ok', or the error a call throws as "RangeError: message" (to compare backends' errors). */
 export function outcome(call: () => unknown): string {
   try {

@@ -4,7 +4,7 @@
 // by 'mean'; the mask's errors.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FloatArray, Softxent } from '../src/index.js';
-import { BACKENDS, CHUNKED, uniform } from './helpers.js';
+import { BACKENDS, CHUNKED, softRows, uniform } from './helpers.js';
 
 type Loss = (k: Softxent, a: FloatArray, b: FloatArray, o: Record<string, unknown>) => unknown;
 
@@ -22,17 +22,7 @@ interface Case {
 
 const C = 5;
 const logits = (n: number, seed: number, s = 20) => uniform(n, seed).map((v) => (v - 0.5) * s);
-const soft = (rows: number, seed: number) => {
-  const t = uniform(rows * C, seed);
-  for (let r = 0; r < rows; r++) {
-    const row = t.subarray(r * C, (r + 1) * C);
-    const s = row.reduce((a, v) => a + v, 0);
-    row.forEach((v, i) => {
-      row[i] = v / s;
-    });
-  }
-  return t;
-};
+const soft = (rows: number, seed: number) => softRows(rows, C, seed);
 
 const CASES: Case[] = [
   { name: 'bce', width: 1, make: (n, s) => [uniform(n, s), uniform(n, s + 1)], call: (k, a, b, o) => k.bce(a, b, o) },

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKernel, createPool, type FloatArray, type Pool, type Softxent } from '../dist/index.js';
 import { COPY, MIN_PARALLEL, PROBE, SPLIT } from '../dist/pool.js';
-import { uniform } from './helpers.js';
+import { softRows as soft, uniform } from './helpers.js';
 
 /** A small chunk: test sizes span many cells and many pipelined rounds. */
 const CHUNK = 1024;
@@ -38,18 +38,6 @@ const N = MIN_PARALLEL + 4099;
 const logits = (n: number, seed: number, s = 16) => uniform(n, seed).map((v) => (v - 0.5) * s);
 const probs = (n: number, seed: number) => uniform(n, seed).map((v) => v * 0.98 + 0.01);
 const f32 = (a: Float64Array) => Float32Array.from(a);
-/** Rows of C soft labels each (sums 1). */
-function soft(rows: number, C: number, seed: number): Float64Array {
-  const t = uniform(rows * C, seed);
-  for (let r = 0; r < rows; r++) {
-    const row = t.subarray(r * C, (r + 1) * C);
-    const s = row.reduce((a, v) => a + v, 0);
-    row.forEach((v, i) => {
-      row[i] = v / s;
-    });
-  }
-  return t;
-}
 const mask = (n: number, seed: number) => Uint8Array.from(uniform(n, seed), (v) => (v < 0.1 ? 0 : 1));
 
 const x = logits(N, 1);
