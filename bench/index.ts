@@ -1,6 +1,7 @@
 // npm run bench: the headline (every op at N = 2^20: the plain JS loop, the SIMD build through the
-// copying API and on k.alloc arrays, TF.js where it has the op, the targets met or missed) in about a
-// minute, with a progress line per op on stderr; `--full` for the exhaustive report. `--help` says all.
+// copying API and on k.alloc arrays, TF.js where it has the op; createPool on 2 threads at N = 2^22; the
+// targets met or missed) in about two minutes, with a progress line per op on stderr; `--full` for the
+// exhaustive report. `--help` says all.
 // Times the built package (dist/, what users run; npm's prebench builds what is stale), in a Node run
 // with --no-wasm-dynamic-tiering: every wasm function is compiled by the optimizing tier up front.
 // With V8's dynamic tiering a large kernel sometimes ran in the baseline tier for a whole op's rounds
@@ -21,14 +22,14 @@ import { fmt, type Plan, progress, type Task, time } from './timing.js';
 
 const HELP = `npm run bench [-- options]
 
-Default: the headline, about a minute after the build. Every op at N = 2^20: the plain JS loop a
+Default: the headline, about two minutes after the build. Every op at N = 2^20: the plain JS loop a
 user would write, softxent's SIMD build through the copying API and on k.alloc arrays (zero-copy),
 each with float64 and float32 data, TF.js's float32 loss where it has the op; then the per-call
 time at N = 1, 16, 64, 1024; then createPool on 2 threads against the kernel at N = 2^22;
 speedups, each issue target met or missed. A progress line per op on
 stderr; the tables on stdout; writes bench/results/latest.md and latest.svg.
 
-  --full        the exhaustive report (about 5 minutes): N = 2^10 and 2^20 with the reference,
+  --full        the exhaustive report (about 6 minutes): N = 2^10 and 2^20 with the reference,
                 scalar build and memory-floor columns, small batches, start-up
                 and size, the chunk sweep; writes bench/results/full.md and full.svg
   --op NAME     only the ops whose name contains NAME (case-insensitive; e.g. --op softmax);
