@@ -38,20 +38,23 @@ export function binaryPrepare(w: Wasm, call: BinaryCall): BinaryCall {
     }
     c = withDenominator(c, kept);
   }
-  if (c.reduction === 'none' && !c.out) c = { ...c, out: new Float64Array(n) };
+  // the call object is this call's own (made by validation): filled in, not copied (~70 ns at N = 1)
+  if (c.reduction === 'none' && !c.out) (c as { out?: FloatArray }).out = new Float64Array(n);
   return c;
 }
+
+/** A binary loss's export (the kernel's wrapper resolves it once: a keyed lookup per call costs). */
+type BinaryExport = (...args: number[]) => number;
 
 /**
  * Runs a prepared call's chunk grid into `t`; returns -1, or the index of the first bad element (its
  * argument code in `t.arg`), where the loop stopped.
  */
-export function binaryLoop(w: Wasm, c: BinaryCall, t: Tally): number {
+export function binaryLoop(w: Wasm, c: BinaryCall, t: Tally, kernel = w.ex[c.fn] as BinaryExport): number {
   const { arena, ex } = w;
   const r = w.res / 8;
   const fn = c.fn;
   const bce = fn === 'bce' || fn === 'bceWithLogits';
-  const kernel = ex[fn] as (...args: number[]) => number;
   const { n, pred, targets, weight, grad, mask, out, kernel: k } = c;
   // Which arrays live in this kernel's memory: read where they are, not copied.
   const oP = arena.own(pred, k & K0);
@@ -113,10 +116,11 @@ export function binaryLoop(w: Wasm, c: BinaryCall, t: Tally): number {
 /** A binary loss of the WebAssembly kernel. */
 export function binaryLoss(w: Wasm, fn: BinaryFn): BinaryLoss<BceWithLogitsOptions> {
   const t = new Tally();
+  const kernel = w.ex[fn] as BinaryExport;
   return ((first: FloatArray, second: FloatArray, options?: BceWithLogitsOptions) => {
     const c = binaryPrepare(w, binaryCall(fn, first, second, options));
     t.reset();
-    const at = binaryLoop(w, c, t);
+    const at = binaryLoop(w, c, t, kernel);
     if (at >= 0) throw elementError(c, t.arg, at);
     return reduce(c, t.sum, c.out, t.inf);
   }) as BinaryLoss<BceWithLogitsOptions>;

@@ -6,7 +6,7 @@
 import { MAX_SLOT, rowGrid } from './arena.js';
 import { binaryLoop, binaryPrepare } from './binary.js';
 import { type MapFn, type MapKernel, mapKernels } from './elementwise.js';
-import { type LabelRun, labelBad, labelLoop, labelPrepare } from './labels.js';
+import { labelBad, labelLoop, labelPrepare } from './labels.js';
 import { softmaxLoop, softmaxPrepare, tooWide } from './softmax.js';
 import { reduce, type Tally } from './sum.js';
 import type { FloatArray } from './types.js';
@@ -22,6 +22,7 @@ import {
   K3,
   K4,
   K5,
+  type LabelCall,
   labelCall,
   type MultiCall,
   meanOptions,
@@ -49,7 +50,7 @@ export interface MapCall {
 export type Job =
   | { readonly kind: 'binary'; readonly c: BinaryCall }
   | { readonly kind: 'multi'; readonly c: MultiCall }
-  | { readonly kind: 'label'; readonly c: LabelRun }
+  | { readonly kind: 'label'; readonly c: LabelCall }
   | { readonly kind: 'map'; readonly c: MapCall };
 
 export type Kind = Job['kind'];

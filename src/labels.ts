@@ -17,18 +17,12 @@ const CW = 3;
 const OUT = 4;
 const G = 5;
 
-/** A class-index call as the kernel runs it: with its 'mean' denominator and gradient factor. */
-export interface LabelRun extends LabelCall {
-  readonly den: number;
-  readonly gscale: number;
-}
-
 /**
  * The call as the kernel runs it: slots wide enough for its rows, PyTorch's 'mean' denominator (Σ
  * classWeight[label] over the kept rows, needed by the gradient before the pass: a pass over labels
  * and mask), and 'none' with its output array.
  */
-export function labelPrepare(w: Wasm, call: LabelCall): LabelRun {
+export function labelPrepare(w: Wasm, call: LabelCall): LabelCall {
   const { arena, ex } = w;
   const C = call.classes;
   const [need] = rowGrid(arena.chunk, C, false);
@@ -53,7 +47,9 @@ export function labelPrepare(w: Wasm, call: LabelCall): LabelRun {
     }
   }
   const out = c.reduction === 'none' ? (c.out ?? new Float64Array(c.n)) : undefined;
-  return { ...c, out, den, gscale: 1 / den };
+  // the call object is this call's own (made by validation): filled in, not copied
+  Object.assign(c, { out, den, gscale: 1 / den });
+  return c;
 }
 
 /** Byte address of the class weights (all 1 without classWeight), placed in their slot. */
@@ -70,7 +66,7 @@ const labelFlags = (c: LabelCall) => (c.grad ? 1 : 0) | (c.noIgnore ? 2 : 0) | (
  * Runs a prepared call's grid of whole rows into `t`; returns -1, or the index of the first bad element
  * (a logit; a row for a bad label or weight; its code in `t.arg`: 1 logits, 2 label, 3 weight).
  */
-export function labelLoop(w: Wasm, c: LabelRun, t: Tally): number {
+export function labelLoop(w: Wasm, c: LabelCall, t: Tally): number {
   const { arena, ex } = w;
   const C = c.classes;
   const [need, rowsPer] = rowGrid(arena.chunk, C, false);

@@ -63,7 +63,8 @@ export function softmaxPrepare(w: Wasm, call: MultiCall): MultiCall {
     }
     c = withDenominator(c, kept);
   }
-  if (c.reduction === 'none' && !c.out) c = { ...c, out: new Float64Array(c.n) };
+  // the call object is this call's own (made by validation): filled in, not copied
+  if (c.reduction === 'none' && !c.out) (c as { out?: FloatArray }).out = new Float64Array(c.n);
   return c;
 }
 

@@ -570,6 +570,9 @@ export interface LabelCall {
   readonly noIgnore: boolean;
   /** Σ classWeight (classes without class weights). */
   readonly sumW: number;
+  /** 'mean''s denominator (Σ classWeight[label] over the kept rows) and 1/den: set by the kernel. */
+  readonly den: number;
+  readonly gscale: number;
 }
 
 const LABEL_KEYS = [
@@ -661,6 +664,9 @@ export function labelCall(logits: unknown, labels: IndexArray, classes: unknown,
     ignoreIndex,
     noIgnore: ignoreIndex < lo || ignoreIndex > hi,
     sumW,
+    // set by the kernel before the pass (its shape fixed here)
+    den: 1,
+    gscale: 1,
   };
 }
 

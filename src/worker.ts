@@ -14,7 +14,7 @@ type Post = (r: Reply, transfer: Transferable[]) => void;
 let w: Wasm | undefined;
 let heap: Heap | undefined;
 /** The stages the caller writes shares into (shared memory): two blocks. */
-let stages: number[] = [];
+const stages: number[] = [];
 const t = new Tally();
 t.parts = [];
 
