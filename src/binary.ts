@@ -22,22 +22,25 @@ import type { Wasm } from './wasm.js';
 // Slots: prediction, target, weight, per-sample losses, gradient.
 const [P, T, W, OUT, G] = [0, 1, 2, 3, 4];
 
+/** The samples a mask keeps (its non-zero bytes), counted in the module chunk by chunk. */
+export function keptOf(w: Wasm, mask: Uint8Array): number {
+  const { arena, ex } = w;
+  let kept = 0;
+  for (let start = 0; start < mask.length; start += arena.chunk) {
+    const len = Math.min(arena.chunk, mask.length - start);
+    kept += ex.kept(arena.placeMask(mask, start, len), len);
+  }
+  return kept;
+}
+
 /**
  * The call as a kernel runs it: 'mean' over a mask divides by the kept samples (the gradient needs
  * 1/count before the pass), and 'none' has its output array.
  */
 export function binaryPrepare(w: Wasm, call: BinaryCall): BinaryCall {
-  const { arena, ex } = w;
   let c = call;
   const { n, mask } = c;
-  if (mask && c.reduction === 'mean') {
-    let kept = 0;
-    for (let start = 0; start < n; start += arena.chunk) {
-      const len = Math.min(arena.chunk, n - start);
-      kept += ex.kept(arena.placeMask(mask, start, len), len);
-    }
-    c = withDenominator(c, kept);
-  }
+  if (mask && c.reduction === 'mean') c = withDenominator(c, keptOf(w, mask));
   // the call object is this call's own (made by validation): filled in, not copied (~70 ns at N = 1)
   if (c.reduction === 'none' && !c.out) (c as { out?: FloatArray }).out = new Float64Array(n);
   return c;

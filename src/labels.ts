@@ -69,9 +69,8 @@ const labelFlags = (c: LabelCall) => (c.grad ? 1 : 0) | (c.noIgnore ? 2 : 0) | (
 export function labelLoop(w: Wasm, c: LabelCall, t: Tally): number {
   const { arena, ex } = w;
   const C = c.classes;
-  const [need, rowsPer] = rowGrid(arena.chunk, C, false);
-  // a pool's worker: its arrays are never in its kernel's memory, which may grow freely
-  if (!arena.fits(need)) arena.fit(need);
+  // the slots hold its rows: fitted by labelPrepare, or by a pool's worker before its views
+  const rowsPer = rowGrid(arena.chunk, C, false)[1];
   const { logits, labels, weight, grad, mask, out, kernel: k } = c;
   const pcw = classWeights(w, c);
   const flags = labelFlags(c);

@@ -286,7 +286,8 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
     const arrays: Record<string, Desc> = {};
     const staged: [string, Typed][] = [];
     let bytes = 0;
-    for (const [f, a] of arraysOf(share)) {
+    const list = arraysOf(share);
+    for (const [f, a] of list) {
       if (mode === 'shared' && shared(a.buffer)) {
         arrays[f] = { t: typeName(a), b: a.buffer, o: a.byteOffset, n: a.length };
       } else {
@@ -315,7 +316,7 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
       o += (a.byteLength + 7) & ~7;
     }
     const c: Record<string, unknown> = { ...share.c };
-    for (const [f] of arraysOf(share)) delete c[f];
+    for (const [f] of list) delete c[f];
     const cw = (c as { classWeight?: FloatArray }).classWeight;
     if (cw) c.classWeight = cw.slice();
     // 'copy': the stage travels to the worker and back with the reply
@@ -421,9 +422,7 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
       if (fault || at >= 0) await settle(ahead);
       if (fault) throw (fault as PromiseRejectedResult).reason;
       if (at >= 0) throw jobError(job, own.arg, indexIn(job, own.arg, at, cur.mine[0]));
-      const p = own.parts as number[];
-      for (let i = 0; i < p.length; i += 2) total.add(p[i], p[i + 1], 0);
-      total.inf |= own.inf;
+      total.replay(own.parts as number[], own.inf);
       const t1 = performance.now();
       let busy = 0;
       for (let k = 0; k < done.length; k++) {
@@ -436,8 +435,7 @@ export async function createPool(options: PoolOptions = {}): Promise<Pool> {
         if (r.type !== 'done' || r.id !== cur.id)
           throw new Error('softxent: unreachable: a pool worker answered out of turn');
         if (r.at >= 0) throw jobError(job, r.arg, indexIn(job, r.arg, r.at, sent.from));
-        for (let i = 0; i < r.parts.length; i += 2) total.add(r.parts[i], r.parts[i + 1], 0);
-        total.inf |= r.inf;
+        total.replay(r.parts, r.inf);
         const stage = (sent.mem ?? sent.slot.stage[sent.parity]) as ArrayBuffer;
         for (const [user, o] of sent.back) user.set(new TYPES[typeName(user)](stage, o, user.length) as never);
         busy = Math.max(busy, r.ms);

@@ -3,6 +3,7 @@
 // Rows longer than MAX_SLOT (2^20 classes; 2^19 for distillation, which needs a row of scratch) go to
 // the reference, which needs no arena.
 import { MAX_SLOT, rowGrid } from './arena.js';
+import { keptOf } from './binary.js';
 import { labelRun } from './labels.js';
 import { softmax as referenceSoftmax } from './reference/softmax.js';
 import { reduce, Tally } from './sum.js';
@@ -37,7 +38,7 @@ const G = 5;
  * kept rows (the gradient needs 1/count before the pass), and 'none' with its output array.
  */
 export function softmaxPrepare(w: Wasm, call: MultiCall): MultiCall {
-  const { arena, ex } = w;
+  const { arena } = w;
   const [need] = rowGrid(arena.chunk, call.classes, call.distill);
   let c = call;
   if (!arena.fits(need)) {
@@ -55,14 +56,7 @@ export function softmaxPrepare(w: Wasm, call: MultiCall): MultiCall {
       out: kept[5],
     };
   }
-  if (c.mask && c.reduction === 'mean') {
-    let kept = 0;
-    for (let row = 0; row < c.n; row += arena.chunk) {
-      const len = Math.min(arena.chunk, c.n - row);
-      kept += ex.kept(arena.placeMask(c.mask, row, len), len);
-    }
-    c = withDenominator(c, kept);
-  }
+  if (c.mask && c.reduction === 'mean') c = withDenominator(c, keptOf(w, c.mask));
   // the call object is this call's own (made by validation): filled in, not copied
   if (c.reduction === 'none' && !c.out) (c as { out?: FloatArray }).out = new Float64Array(c.n);
   return c;
@@ -75,9 +69,8 @@ export function softmaxPrepare(w: Wasm, call: MultiCall): MultiCall {
 export function softmaxLoop(w: Wasm, c: MultiCall, t: Tally): number {
   const { arena, ex } = w;
   const C = c.classes;
-  const [need, rowsPer] = rowGrid(arena.chunk, C, c.distill);
-  // a pool's worker: its arrays are never in its kernel's memory, which may grow freely
-  if (!arena.fits(need)) arena.fit(need);
+  // the slots hold its rows: fitted by softmaxPrepare, or by a pool's worker before its views
+  const rowsPer = rowGrid(arena.chunk, C, c.distill)[1];
   const { logits, targets, weight, grad, out, kernel: k } = c;
   const cw = arena.heap();
   const pcw = arena.ptr(CW);

@@ -45,6 +45,12 @@ export class Tally {
     this.inf |= inf;
   }
 
+  /** Adds chunks recorded elsewhere (`parts`: their (hi, lo) pairs in order) and their flags. */
+  replay(parts: ArrayLike<number>, inf: number): void {
+    for (let i = 0; i < parts.length; i += 2) this.add(parts[i], parts[i + 1], 0);
+    this.inf |= inf;
+  }
+
   reset(): void {
     this.sum.reset();
     this.inf = 0;
